@@ -1,0 +1,33 @@
+"""Pulumi dynamic resources for an Auth0 tenant's mTLS setup.
+
+    domain = CustomDomain("login", domain="login.example.com", tls_policy="recommended",
+                          custom_client_ip_header="true-client-ip")
+    verified = CustomDomainVerification("login", custom_domain_id=domain.custom_domain_id)
+    TenantMtlsSettings("mtls", enable_endpoint_aliases=True,
+                       opts=pulumi.ResourceOptions(depends_on=[verified]))
+
+Path from a program to an HTTP call: resource class (``custom_domain.CustomDomain``) → its provider
+hook (``CustomDomainProvider.create``) → ``client.ManagementClient`` → ``requests`` with ``retry.Auth0Retry``.
+"""
+
+from .custom_domain import CustomDomain, CustomDomainArgs
+from .errors import ApiError, Auth0MtlsError, ConfigurationError, RateLimitError, UnsafeInputError
+from .tenant_settings import TenantMtlsSettings, TenantMtlsSettingsArgs
+from .verification import CnameApiKeyLost, CustomDomainVerification, CustomDomainVerificationArgs, VerificationTimeout
+
+__all__ = [
+    "ApiError",
+    "Auth0MtlsError",
+    "CnameApiKeyLost",
+    "ConfigurationError",
+    "CustomDomain",
+    "CustomDomainArgs",
+    "CustomDomainVerification",
+    "CustomDomainVerificationArgs",
+    "RateLimitError",
+    "TenantMtlsSettings",
+    "TenantMtlsSettingsArgs",
+    "UnsafeInputError",
+    "VerificationTimeout",
+]
+__version__ = "0.1.0"

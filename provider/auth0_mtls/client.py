@@ -1,0 +1,244 @@
+"""A small Management API client: token handling, one retry policy, typed errors, safe paths.
+
+One client exists per tenant per process (``shared_client``), so the provider's worker threads
+share one access token and one connection pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .credentials import Credentials
+from .errors import ApiError, ConfigurationError, RateLimitError, UnsafeInputError
+from .retry import Auth0Retry, RetryBudgetExhausted
+
+log = logging.getLogger("auth0_mtls")
+
+USER_AGENT = "auth0-mtls/0.1 (+pulumi dynamic provider)"
+CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
+# Renew this long before the token expires, so a token never dies mid-deployment.
+TOKEN_RENEW_MARGIN_SECONDS = 120.0
+TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
+
+
+def custom_domain_path(custom_domain_id: str, suffix: str = "") -> str:
+    """The API path for one custom domain; refuses any id that could reach another endpoint."""
+    if not isinstance(custom_domain_id, str) or not CUSTOM_DOMAIN_ID.fullmatch(custom_domain_id):
+        raise UnsafeInputError(
+            f"custom_domain_id {custom_domain_id!r:.80} is not a custom domain id (cd_ followed by letters and digits)"
+        )
+    return f"/api/v2/custom-domains/{quote(custom_domain_id, safe='')}{suffix}"
+
+
+def _possibly_applied_before(response: requests.Response) -> bool:
+    """Whether an earlier attempt of this call may have taken effect: its response was lost, or a
+    gateway error hid the outcome. 429s and 4xx never take effect."""
+    retries = getattr(response.raw, "retries", None)
+    history = getattr(retries, "history", None) or ()
+    return any(item.error is not None or (item.status or 0) >= 500 for item in history)
+
+
+def _error_from_response(method: str, path: str, response: requests.Response) -> ApiError:
+    code: str | None = None
+    message = response.reason or "error"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        code = body.get("errorCode") or body.get("error") or body.get("code")
+        message = body.get("message") or body.get("error_description") or message
+    hint = None
+    if response.status_code == 403 and code == "insufficient_scope":
+        hint = "grant that scope to the Management API client, see the README's credentials section"
+    elif response.status_code == 401:
+        hint = "the token was rejected: check auth0:clientId/auth0:clientSecret or renew auth0:apiToken"
+    cls = RateLimitError if response.status_code == 429 else ApiError
+    return cls(method, path, response.status_code, str(message), code, hint,
+               after_retry=_possibly_applied_before(response))
+
+
+class ManagementClient:
+    """Calls ``https://{tenant}/api/v2``. Thread-safe."""
+
+    def __init__(self, credentials: Credentials, retry: Auth0Retry | None = None) -> None:
+        self.credentials = credentials
+        self._retry = retry or Auth0Retry.default()
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = USER_AGENT
+        # Certificate verification is never switched off; http:// is only possible on loopback.
+        self._session.verify = True
+        self._session.trust_env = False  # no proxy or netrc credentials picked up behind the user's back
+        adapter = HTTPAdapter(max_retries=self._retry, pool_connections=2, pool_maxsize=8)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._token_lock = threading.Lock()
+        self._token: str | None = credentials.api_token
+        self._token_expires_at = float("inf") if credentials.api_token else 0.0
+        self.token_fetches = 0
+
+    # -- tokens ---------------------------------------------------------------------------------
+
+    def _access_token(self, stale: str | None = None) -> str:
+        """A valid token; fetched once and shared by all threads. ``stale`` forces a renewal of that token."""
+        with self._token_lock:
+            fresh = self._token is not None and time.time() < self._token_expires_at - TOKEN_RENEW_MARGIN_SECONDS
+            if fresh and self._token != stale:
+                return self._token  # type: ignore[return-value]
+            if self.credentials.api_token and not self.credentials.client_id:
+                if stale is not None:
+                    raise ApiError("GET", "/api/v2", 401, "the configured auth0:apiToken was rejected (expired or revoked)",
+                                   "invalid_token", "set a fresh token, or configure auth0:clientId/auth0:clientSecret")
+                return self.credentials.api_token
+            self._fetch_token()
+            return self._token  # type: ignore[return-value]
+
+    def _fetch_token(self) -> None:
+        if not (self.credentials.client_id and self.credentials.client_secret):
+            raise ConfigurationError("no client credentials to renew the Management API token with")
+        path = "/oauth/token"
+        try:
+            response = self._session.post(
+                self.credentials.base_url + path,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.credentials.client_id,
+                    "client_secret": self.credentials.client_secret,
+                    "audience": self.credentials.audience,
+                },
+                timeout=TIMEOUT,
+            )
+        except RetryBudgetExhausted as exc:
+            raise RateLimitError("POST", path, exc.status, f"rate limited while fetching a token; {exc}",
+                                 "too_many_requests") from None
+        except requests.RequestException as exc:
+            raise ApiError("POST", path, None, f"could not reach the tenant: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise _error_from_response("POST", path, response)
+        body = response.json()
+        self._token = body["access_token"]
+        self._token_expires_at = time.time() + float(body.get("expires_in", 86400))
+        self.token_fetches += 1
+        log.debug("fetched a Management API token (scopes: %s)", body.get("scope", ""))
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
+                ok: tuple[int, ...] = (200,)) -> Any:
+        """Send one call; return the decoded JSON body (``None`` for empty bodies)."""
+        return self.send(method, path, json=json, params=params, ok=ok)[0]
+
+    def send(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
+             ok: tuple[int, ...] = (200,)) -> tuple[Any, bool]:
+        """Like ``request``, plus whether an earlier attempt may already have taken effect."""
+        if not path.startswith("/api/v2/"):
+            raise UnsafeInputError(f"refusing to call {path!r}")
+        token = self._access_token()
+        for attempt in (1, 2):
+            try:
+                response = self._session.request(
+                    method, self.credentials.base_url + path, json=json, params=params,
+                    headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
+                )
+            except RetryBudgetExhausted as exc:
+                raise RateLimitError(method, path, exc.status,
+                                     f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
+                                     "to wait longer)", "too_many_requests") from None
+            except requests.RequestException as exc:
+                # The exception text can hold the URL but never headers; keep only the type anyway.
+                raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
+            if response.status_code == 401 and attempt == 1:
+                # Expired or revoked: one new token, one more try.
+                token = self._access_token(stale=token)
+                continue
+            break
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        if response.status_code not in ok:
+            raise _error_from_response(method, path, response)
+        body = response.json() if response.content else None
+        return body, _possibly_applied_before(response)
+
+    # -- custom domains -------------------------------------------------------------------------
+
+    def create_custom_domain(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", "/api/v2/custom-domains", json=dict(body), ok=(200, 201))
+
+    def get_custom_domain(self, custom_domain_id: str) -> dict[str, Any]:
+        return self.request("GET", custom_domain_path(custom_domain_id))
+
+    def update_custom_domain(self, custom_domain_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("PATCH", custom_domain_path(custom_domain_id), json=dict(body))
+
+    def delete_custom_domain(self, custom_domain_id: str) -> None:
+        # 404 as well as 204: the goal (no such domain) is met either way.
+        try:
+            self.request("DELETE", custom_domain_path(custom_domain_id), ok=(200, 204))
+        except ApiError as exc:
+            if not exc.is_not_found:
+                raise
+
+    def verify_custom_domain(self, custom_domain_id: str) -> tuple[dict[str, Any], bool]:
+        """The verify response, and whether an earlier attempt of this call may have succeeded
+        unseen (then a ``cname_api_key`` it carried is lost)."""
+        return self.send("POST", custom_domain_path(custom_domain_id, "/verify"))
+
+    def iter_custom_domains(self) -> Iterator[dict[str, Any]]:
+        """Every custom domain, following ``next`` cursors (a tool that read one page once created
+        duplicates, see auth0-deploy-cli #1210)."""
+        params: dict[str, Any] = {"take": 100}
+        while True:
+            page = self.request("GET", "/api/v2/custom-domains", params=params)
+            if isinstance(page, list):  # a tenant that ignores `take` answers with a bare array
+                yield from page
+                return
+            yield from page.get("custom_domains", [])
+            cursor = page.get("next")
+            if not cursor:
+                return
+            params = {"take": 100, "from": cursor}
+
+    def find_custom_domain(self, domain: str) -> dict[str, Any] | None:
+        wanted = domain.lower()
+        for item in self.iter_custom_domains():
+            if str(item.get("domain", "")).lower() == wanted:
+                return item
+        return None
+
+    # -- tenant settings ------------------------------------------------------------------------
+
+    def get_tenant_settings(self, fields: str | None = None) -> dict[str, Any]:
+        params = {"fields": fields, "include_fields": "true"} if fields else None
+        return self.request("GET", "/api/v2/tenants/settings", params=params)
+
+    def update_tenant_settings(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("PATCH", "/api/v2/tenants/settings", json=dict(body))
+
+
+_clients: dict[str, ManagementClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _cache_key(credentials: Credentials) -> str:
+    material = "\0".join([credentials.base_url, credentials.client_id or "", credentials.client_secret or "",
+                          credentials.api_token or ""])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def shared_client(credentials: Credentials) -> ManagementClient:
+    """The process-wide client for these credentials (one token per process, not per resource)."""
+    key = _cache_key(credentials)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = ManagementClient(credentials)
+            _clients[key] = client
+        return client

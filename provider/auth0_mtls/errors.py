@@ -1,0 +1,63 @@
+"""The exceptions the package raises. Messages never carry a token, secret or ``cname_api_key``."""
+
+from __future__ import annotations
+
+
+class Auth0MtlsError(Exception):
+    """Base class of every error raised by auth0-mtls."""
+
+
+class ConfigurationError(Auth0MtlsError):
+    """Credentials or connection settings are missing or unusable."""
+
+
+class UnsafeInputError(Auth0MtlsError):
+    """A value would have reached an unexpected URL path; refused before any request."""
+
+
+class ApiError(Auth0MtlsError):
+    """The Management API answered with an error, or could not be reached after all retries.
+
+    ``status`` is ``None`` when no response arrived at all (connection failures).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        error_code: str | None = None,
+        hint: str | None = None,
+        after_retry: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error_code = error_code
+        self.api_message = message
+        self.hint = hint
+        # True when an earlier attempt of this call may have reached Auth0 (its response was lost or
+        # was a gateway error), e.g. a 409 on a create retry can mean "your first attempt worked".
+        self.after_retry = after_retry
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        status = str(self.status) if self.status is not None else "no response"
+        code = f" {self.error_code}" if self.error_code else ""
+        text = f"Auth0 Management API {self.method} {self.path} failed: {status}{code}: {self.api_message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.status == 409
+
+
+class RateLimitError(ApiError):
+    """Auth0 kept answering 429 for longer than the configured retry budget."""

@@ -1,0 +1,114 @@
+"""The one retry policy for every Management API call.
+
+urllib3's ``Retry`` already does capped exponential backoff with jitter and honours ``Retry-After``;
+this subclass adds what Auth0 needs on top: waiting for ``X-RateLimit-Reset`` (Auth0 sends that, not
+``Retry-After``, on a 429) and a bound on the total time one request may spend waiting, so a
+sustained 429 ends in a clear error instead of an endless deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Any
+
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+# 408 and 5xx are transient on Auth0's side; 429 is rate limiting. 501 is not transient.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+DEFAULT_WAIT_BUDGET_SECONDS = 120.0
+MAX_SINGLE_WAIT_SECONDS = 60.0
+
+
+class RetryBudgetExhausted(Exception):
+    """Waiting any longer would pass the request's wait budget."""
+
+    def __init__(self, status: int | None, waited: float, next_wait: float) -> None:
+        self.status = status
+        self.waited = waited
+        self.next_wait = next_wait
+        super().__init__(f"gave up after waiting {waited:.1f}s; the next wait would have been {next_wait:.1f}s")
+
+
+def wait_budget_from_env(environ: dict[str, str] | os._Environ[str] | None = None) -> float:
+    env = os.environ if environ is None else environ
+    raw = env.get("AUTH0_MTLS_RETRY_BUDGET_SECONDS")
+    if not raw:
+        return DEFAULT_WAIT_BUDGET_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_WAIT_BUDGET_SECONDS
+    return max(0.0, value)
+
+
+class Auth0Retry(Retry):
+    """``Retry`` that understands Auth0's rate-limit headers and caps the total wait of one request."""
+
+    def __init__(self, *args: Any, wait_budget: float = DEFAULT_WAIT_BUDGET_SECONDS, waited: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wait_budget = wait_budget
+        self.waited = waited
+
+    @classmethod
+    def default(cls, wait_budget: float | None = None) -> "Auth0Retry":
+        return cls(
+            total=8,
+            connect=4,
+            read=4,
+            status=8,
+            other=0,
+            redirect=0,
+            # Every method: a POST whose response was lost is retried too. The callers make that safe
+            # (create adopts the domain it finds on 409, verify and PATCH are idempotent).
+            allowed_methods=None,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=0.5,
+            backoff_max=10.0,
+            backoff_jitter=0.5,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            retry_after_max=int(MAX_SINGLE_WAIT_SECONDS),
+            wait_budget=wait_budget_from_env() if wait_budget is None else wait_budget,
+        )
+
+    def new(self, **kw: Any) -> "Auth0Retry":
+        kw.setdefault("wait_budget", self.wait_budget)
+        kw.setdefault("waited", self.waited)
+        return super().new(**kw)  # type: ignore[return-value]
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        if seconds is not None:
+            return seconds
+        if response.status != 429:
+            return None
+        reset = response.headers.get("x-ratelimit-reset")
+        if not reset:
+            return None
+        try:
+            seconds = float(reset) - time.time()
+        except ValueError:
+            return None
+        # The header has one-second resolution; a little jitter keeps the provider's four worker
+        # threads from all arriving in the same instant the bucket refills.
+        seconds = max(0.05, seconds) + random.uniform(0.0, 0.2)
+        return min(seconds, MAX_SINGLE_WAIT_SECONDS)
+
+    def _planned_wait(self, response: BaseHTTPResponse | None) -> float:
+        if response is not None and self.respect_retry_after_header:
+            after = self.get_retry_after(response)
+            if after:
+                return after
+        return self.get_backoff_time()
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        wait = self._planned_wait(response)
+        if self.waited + wait > self.wait_budget:
+            raise RetryBudgetExhausted(response.status if response is not None else None, self.waited, wait)
+        if wait > 0:
+            time.sleep(wait)
+            self.waited += wait

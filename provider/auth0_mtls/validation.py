@@ -1,0 +1,129 @@
+"""Pure input validation used by every ``check`` hook.
+
+Each validator returns failures as ``(property, reason)`` pairs. Values that are unknown during a
+preview (an output of a resource not yet created) are skipped: they are checked again at apply time,
+when they are known.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from pulumi.runtime import rpc
+
+Failure = tuple[str, str]
+
+UNKNOWN = rpc.UNKNOWN
+
+TYPES = ("self_managed_certs", "auth0_managed_certs")
+TLS_POLICIES = ("recommended",)
+# The Management API's enum; "" clears the header.
+CLIENT_IP_HEADERS = ("true-client-ip", "cf-connecting-ip", "x-forwarded-for", "x-azure-clientip", "")
+METADATA_MAX_KEYS = 10
+METADATA_MAX_VALUE = 255
+DOMAIN_MAX = 255
+LABEL_MAX = 63
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
+
+
+def is_unknown(value: Any) -> bool:
+    """True when the value, or anything inside it, is not known yet (preview)."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(is_unknown(k) or is_unknown(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def _allowed(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) if v == "" else v for v in values)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def domain_failures(value: Any, prop: str = "domain") -> list[Failure]:
+    if value is None or value == "":
+        return [(prop, f"{prop} is required: a host name such as login.example.com")]
+    if not isinstance(value, str):
+        return [(prop, f"{prop} must be a string host name, got {type(value).__name__}")]
+    name = value.lower()
+    if len(name) > DOMAIN_MAX:
+        return [(prop, f"{prop} is {len(name)} characters long; at most {DOMAIN_MAX} are allowed")]
+    labels = name.split(".")
+    if len(labels) < 2:
+        return [(prop, f"{prop} {_show(value)} is not a fully qualified host name (e.g. login.example.com)")]
+    for label in labels:
+        if len(label) > LABEL_MAX:
+            return [(prop, f"{prop} label {_show(label)} is {len(label)} characters long; at most {LABEL_MAX} are allowed")]
+        if not _LABEL.fullmatch(label):
+            return [(prop, f"{prop} {_show(value)} is not a valid host name: each dot-separated label must be 1-63 "
+                           "letters, digits or hyphens, not starting or ending with a hyphen")]
+    return []
+
+
+def enum_failures(prop: str, value: Any, allowed: tuple[str, ...], *, optional: bool = True,
+                  note: str = "") -> list[Failure]:
+    if value is None and optional:
+        return []
+    if value not in allowed:
+        extra = f" {note}" if note else ""
+        return [(prop, f"{prop} {_show(value)} is not supported.{extra} Allowed values: {_allowed(allowed)}")]
+    return []
+
+
+def tls_policy_failures(value: Any) -> list[Failure]:
+    note = "Auth0 no longer supports the 'compatible' policy." if value == "compatible" else ""
+    return enum_failures("tls_policy", value, TLS_POLICIES, note=note)
+
+
+def metadata_failures(value: Any, prop: str = "domain_metadata") -> list[Failure]:
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, f"{prop} must be a map of string keys to string values, got {type(value).__name__}")]
+    failures: list[Failure] = []
+    if len(value) > METADATA_MAX_KEYS:
+        failures.append((prop, f"{prop} has {len(value)} keys; Auth0 allows at most {METADATA_MAX_KEYS}"))
+    for key, item in value.items():
+        if is_unknown(item):
+            continue
+        if not isinstance(key, str) or not key:
+            failures.append((prop, f"{prop} keys must be non-empty strings"))
+        elif not isinstance(item, str):
+            failures.append((prop, f"{prop}[{key!r}] must be a string, got {type(item).__name__}"))
+        elif len(item) > METADATA_MAX_VALUE:
+            failures.append((prop, f"{prop}[{key!r}] is {len(item)} characters long; at most "
+                                   f"{METADATA_MAX_VALUE} are allowed"))
+    return failures
+
+
+def bool_failures(prop: str, value: Any, *, optional: bool = True) -> list[Failure]:
+    if value is None and optional:
+        return []
+    if not isinstance(value, bool):
+        return [(prop, f"{prop} must be true or false, got {_show(value)}")]
+    return []
+
+
+def custom_domain_id_failures(value: Any, prop: str = "custom_domain_id") -> list[Failure]:
+    if not isinstance(value, str) or not CUSTOM_DOMAIN_ID.fullmatch(value):
+        return [(prop, f"{prop} must be a custom domain id: 'cd_' followed by letters and digits "
+                       f"(use CustomDomain.custom_domain_id), got {_show(value)}")]
+    return []
+
+
+def positive_number_failures(prop: str, value: Any, *, maximum: float | None = None) -> list[Failure]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return [(prop, f"{prop} must be a number of seconds greater than 0, got {_show(value)}")]
+    if value <= 0:
+        return [(prop, f"{prop} must be greater than 0, got {_show(value)}")]
+    if maximum is not None and value > maximum:
+        return [(prop, f"{prop} must be at most {maximum:g}, got {_show(value)}")]
+    return []
