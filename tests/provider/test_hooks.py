@@ -1,0 +1,127 @@
+"""The provider hooks called directly (as the engine would) against the emulator on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from auth0_mtls import custom_domain as cd
+from auth0_mtls import tenant_settings as ts
+from auth0_mtls import verification as vf
+from auth0_mtls.errors import ApiError, ConfigurationError
+
+
+def domain_props(**kw):
+    return cd.normalize_inputs({"domain": "login.example.com", "tls_policy": "recommended",
+                                "custom_client_ip_header": "true-client-ip", "domain_metadata": {"team": "id"}, **kw})
+
+
+def api_calls(emu):
+    return [(c["method"], c["path"]) for c in emu.state.calls() if not c["path"].startswith("/__emulator")]
+
+
+def test_create_read_update_delete_custom_domain(emulator_env):
+    emu = emulator_env
+    provider = cd.CustomDomainProvider()
+    created = provider.create(domain_props())
+    assert created.id.startswith("cd_")
+    assert created.outs["status"] == "pending_verification"
+    assert created.outs["tls_policy"] == "recommended"
+    # create takes its outputs from the POST response: no extra GET
+    assert [m for m, _ in api_calls(emu)] == ["POST", "POST"]  # token, create
+
+    read = provider.read(created.id, created.outs)
+    assert read.outs == created.outs and read.inputs == cd.inputs_from_outputs(created.outs)
+
+    news = domain_props(custom_client_ip_header="x-forwarded-for", domain_metadata={"owner": "p"})
+    assert provider.diff(created.id, created.outs, news).changes is None  # an update
+    updated = provider.update(created.id, created.outs, news)
+    assert updated.outs["custom_client_ip_header"] == "x-forwarded-for"
+    assert updated.outs["domain_metadata"] == {"owner": "p"}
+    assert emu.state.get_custom_domain(created.id)["domain_metadata"] == {"owner": "p"}
+
+    provider.delete(created.id, updated.outs)
+    provider.delete(created.id, updated.outs)  # idempotent
+    gone = provider.read(created.id, updated.outs)
+    assert gone.id is None and gone.outs == {}
+
+
+def test_create_conflict_without_adopt_names_the_existing_domain(emulator_env):
+    existing = emulator_env.state.create_custom_domain({"domain": "login.example.com", "type": "self_managed_certs"})
+    with pytest.raises(ApiError) as err:
+        cd.CustomDomainProvider().create(domain_props())
+    assert existing["custom_domain_id"] in str(err.value) and "adopt_existing" in str(err.value)
+
+
+def test_adopt_existing_converges_and_refuses_type_mismatch(emulator_env):
+    existing = emulator_env.state.create_custom_domain({"domain": "login.example.com", "type": "self_managed_certs"})
+    created = cd.CustomDomainProvider().create(domain_props(adopt_existing=True))
+    assert created.id == existing["custom_domain_id"]
+    live = emulator_env.state.get_custom_domain(created.id)
+    assert live["custom_client_ip_header"] == "true-client-ip" and live["domain_metadata"] == {"team": "id"}
+    with pytest.raises(ValueError, match="type self_managed_certs"):
+        cd.CustomDomainProvider().create(domain_props(adopt_existing=True, type="auth0_managed_certs"))
+
+
+def test_verification_waits_then_captures_key_once(emulator_env):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    provider = vf.CustomDomainVerificationProvider()
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "timeout_seconds": 2.5, "poll_interval_seconds": 1})
+    with pytest.raises(vf.VerificationTimeout) as err:
+        provider.create(props)
+    message = str(err.value)
+    assert domain.outs["verification_record_name"] in message
+    assert domain.outs["verification_record_value"] in message
+    emulator_env.state.publish_dns(domain.outs["verification_record_name"], "TXT",
+                                   domain.outs["verification_record_value"])
+    created = provider.create(props)
+    key = created.outs["cname_api_key"]
+    assert len(key) == 128 and emulator_env.state.check_cname_api_key(domain.id, key)
+    read = provider.read(domain.id, created.outs)
+    assert read.outs["cname_api_key"] == key and read.outs["status"] == "ready"
+    assert read.outs["origin_domain_name"]
+
+
+def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulator_env, capsys):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    emulator_env.state.publish_expected_dns(domain.id)
+    emulator_env.state.verify_custom_domain(domain.id)  # verified outside this resource
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "poll_interval_seconds": 1})
+    created = vf.CustomDomainVerificationProvider().create(props)
+    assert created.outs["cname_api_key"] is None and created.outs["cname_api_key_captured"] is False
+    assert "cannot be recovered" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("prior", [None, {"enable_endpoint_aliases": False}, {"enable_endpoint_aliases": True}])
+def test_tenant_settings_restore_prior_value(emulator_env, prior):
+    emulator_env.state.update_tenant_settings({"mtls": prior})
+    provider = ts.TenantMtlsSettingsProvider()
+    created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
+    assert created.outs["previous_mtls"] == prior
+    assert emulator_env.state.get_tenant_settings().get("mtls") == {"enable_endpoint_aliases": True}
+    read = provider.read(created.id, created.outs)
+    assert read.inputs == {"enable_endpoint_aliases": True, "restore_on_delete": True}
+    provider.delete(created.id, created.outs)
+    assert emulator_env.state.get_tenant_settings().get("mtls") == prior
+
+
+def test_missing_credentials_give_one_clear_error(monkeypatch):
+    for var in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_API_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ConfigurationError, match="AUTH0_DOMAIN"):
+        cd.CustomDomainProvider().create(domain_props())
+
+
+def test_stack_config_credentials_are_used(emulator):
+    class Req:
+        class config:  # noqa: N801 - mimics pulumi.dynamic.Config
+            @staticmethod
+            def get(key):
+                return {"auth0:domain": emulator.base_url, "auth0:clientId": emulator.client_id,
+                        "auth0:clientSecret": emulator.client_secret}.get(key)
+
+    provider = ts.TenantMtlsSettingsProvider()
+    provider.configure(Req())
+    created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": False}))
+    assert created.id == emulator.base_url.split("://")[1]
+    import dill
+    assert b"emulator-secret" not in dill.dumps(ts.TenantMtlsSettingsProvider())

@@ -1,0 +1,46 @@
+import time
+
+import pytest
+from urllib3.response import HTTPResponse
+
+from auth0_mtls.retry import Auth0Retry, RetryBudgetExhausted
+
+
+def response(status, headers=None):
+    return HTTPResponse(body=b"", status=status, headers=headers or {}, preload_content=False)
+
+
+def test_429_waits_for_x_ratelimit_reset():
+    retry = Auth0Retry.default(wait_budget=100)
+    wait = retry.get_retry_after(response(429, {"x-ratelimit-reset": str(int(time.time()) + 3)}))
+    assert 1.5 < wait <= 3.3
+
+
+def test_retry_after_header_wins_and_single_waits_are_capped():
+    retry = Auth0Retry.default(wait_budget=1000)
+    assert retry.get_retry_after(response(429, {"Retry-After": "2"})) == 2
+    far = retry.get_retry_after(response(429, {"x-ratelimit-reset": str(int(time.time()) + 3600)}))
+    assert far <= 60
+
+
+def test_total_wait_is_bounded(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    retry = Auth0Retry.default(wait_budget=5)
+    r = response(429, {"Retry-After": "2"})
+    retry.sleep(r)
+    retry = retry.new()
+    retry.sleep(r)
+    retry = retry.new()
+    with pytest.raises(RetryBudgetExhausted) as err:
+        retry.sleep(r)
+    assert slept == [2, 2]
+    assert err.value.waited == 4
+
+
+def test_policy_retries_transient_statuses_and_every_method():
+    retry = Auth0Retry.default()
+    for status in (408, 429, 500, 502, 503, 504):
+        assert retry.is_retry("POST", status)
+    for status in (400, 401, 403, 404, 409):
+        assert not retry.is_retry("PATCH", status)

@@ -1,0 +1,99 @@
+import pytest
+
+from auth0_mtls import custom_domain, tenant_settings, verification
+from auth0_mtls.validation import UNKNOWN
+
+
+def failures_for(module, **news):
+    inputs = module.normalize_inputs(news)
+    return module.check_failures(inputs)
+
+
+def props(failures):
+    return [prop for prop, _ in failures]
+
+
+GOOD = dict(domain="login.example.com", type="self_managed_certs", tls_policy="recommended",
+            custom_client_ip_header="true-client-ip", domain_metadata={"team": "identity"})
+
+
+def test_good_custom_domain_passes():
+    assert failures_for(custom_domain, **GOOD) == []
+
+
+@pytest.mark.parametrize(
+    "override, prop, words",
+    [
+        ({"domain": ""}, "domain", "required"),
+        ({"domain": None}, "domain", "required"),
+        ({"domain": "not a host"}, "domain", "host name"),
+        ({"domain": "bad_label.example.com"}, "domain", "not a valid host name"),
+        ({"domain": "-bad.example.com"}, "domain", "hyphen"),
+        ({"domain": "localhost"}, "domain", "fully qualified"),
+        ({"domain": ("a" * 60 + ".") * 5 + "example.com"}, "domain", "at most 255"),
+        ({"domain": "a" * 64 + ".example.com"}, "domain", "at most 63"),
+        ({"domain": "login.example.com/../x"}, "domain", "not a valid host name"),
+        ({"domain": "login.example.com\nx"}, "domain", "not a valid host name"),
+        ({"type": "managed"}, "type", "self_managed_certs, auth0_managed_certs"),
+        ({"tls_policy": "compatible"}, "tls_policy", "no longer supports"),
+        ({"tls_policy": "modern"}, "tls_policy", "Allowed values: recommended"),
+        ({"custom_client_ip_header": "x-real-ip"}, "custom_client_ip_header", "x-forwarded-for"),
+        ({"domain_metadata": {f"k{i}": "v" for i in range(11)}}, "domain_metadata", "at most 10"),
+        ({"domain_metadata": {"k": "v" * 256}}, "domain_metadata", "at most 255"),
+        ({"domain_metadata": {"k": 5}}, "domain_metadata", "must be a string"),
+        ({"domain_metadata": ["k"]}, "domain_metadata", "must be a map"),
+        ({"adopt_existing": "yes"}, "adopt_existing", "true or false"),
+    ],
+)
+def test_bad_custom_domain_inputs_name_the_property(override, prop, words):
+    failures = failures_for(custom_domain, **{**GOOD, **override})
+    assert props(failures) == [prop]
+    assert words in failures[0][1]
+
+
+def test_empty_ip_header_clears_and_is_allowed():
+    assert failures_for(custom_domain, **{**GOOD, "custom_client_ip_header": ""}) == []
+
+
+def test_ten_metadata_keys_and_255_chars_are_allowed():
+    meta = {f"k{i}": "v" * 255 for i in range(10)}
+    assert failures_for(custom_domain, **{**GOOD, "domain_metadata": meta}) == []
+
+
+def test_unknown_values_are_not_validated_during_preview():
+    assert failures_for(custom_domain, domain=UNKNOWN, type=UNKNOWN, tls_policy=UNKNOWN,
+                        domain_metadata={"team": UNKNOWN}) == []
+    assert failures_for(custom_domain, domain=UNKNOWN, domain_metadata=UNKNOWN) == []
+    assert failures_for(verification, custom_domain_id=UNKNOWN) == []
+    assert failures_for(tenant_settings, enable_endpoint_aliases=UNKNOWN) == []
+
+
+def test_defaults_and_canonical_domain():
+    inputs = custom_domain.normalize_inputs({"domain": "Login.Example.COM."})
+    assert inputs["domain"] == "login.example.com"
+    assert inputs["type"] == "self_managed_certs"
+    assert inputs["adopt_existing"] is False
+    assert verification.normalize_inputs({"custom_domain_id": "cd_x"})["timeout_seconds"] == 600
+    assert verification.normalize_inputs({"custom_domain_id": "cd_x"})["poll_interval_seconds"] == 12
+    assert tenant_settings.normalize_inputs({"enable_endpoint_aliases": True})["restore_on_delete"] is True
+
+
+@pytest.mark.parametrize("value", ["", "cd_", "xx_abc", "cd_x/../../clients", "cd_%2e%2e", "cd_a\nb", None, 5,
+                                   "cd_" + "a" * 65])
+def test_verification_refuses_ids_that_are_not_custom_domain_ids(value):
+    failures = failures_for(verification, custom_domain_id=value)
+    assert props(failures) == ["custom_domain_id"]
+    assert "cd_" in failures[0][1]
+
+
+@pytest.mark.parametrize("value", [0, -5, "10", True])
+def test_timeout_must_be_positive_number(value):
+    failures = failures_for(verification, custom_domain_id="cd_abc", timeout_seconds=value)
+    assert props(failures) == ["timeout_seconds"]
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_enable_endpoint_aliases_must_be_bool(value):
+    failures = failures_for(tenant_settings, enable_endpoint_aliases=value)
+    assert props(failures) == ["enable_endpoint_aliases"]
+    assert "true or false" in failures[0][1]
