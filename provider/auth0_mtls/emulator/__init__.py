@@ -1,0 +1,25 @@
+"""Stateful local emulator of the Auth0 Management API subset used for tenant mTLS setup.
+
+Start it in-process (``with Emulator() as emu: ...``) or as a process
+(``python -m auth0_mtls.emulator --port 0``). Behaviour follows the recorded real
+responses collected in the project's API reference. The ``/__emulator/*`` endpoints
+(listed in :mod:`.admin`) and the ``EmulatorState`` methods control DNS, faults, rate
+limits and tokens, and expose the call log.
+"""
+
+from .errors import ApiError, OAuthError
+from .faults import FaultRule
+from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
+from .server import Emulator
+from .state import ALL_SCOPES, EmulatorState
+
+__all__ = [
+    "ALL_SCOPES",
+    "ApiError",
+    "DEFAULT_VERIFY_RATE",
+    "Emulator",
+    "EmulatorState",
+    "FaultRule",
+    "OAuthError",
+    "RateLimitConfig",
+]
