@@ -30,8 +30,10 @@ DEFAULT_TYPE = "self_managed_certs"
 UPDATABLE = ("tls_policy", "custom_client_ip_header", "domain_metadata")
 REPLACING = ("domain", "type")
 INPUTS = ("domain", "type", *UPDATABLE, "adopt_existing")
+# custom_domain_id is in the state's outputs too, but the program reads it through the resource id
+# (see CustomDomain.custom_domain_id).
 OUTPUTS = (
-    "custom_domain_id", "status", "primary", "origin_domain_name",
+    "status", "primary", "origin_domain_name",
     "verification_record_name", "verification_record_type", "verification_record_value",
 )
 
@@ -63,7 +65,7 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
         failures += enum_failures("custom_client_ip_header", inputs.get("custom_client_ip_header"), CLIENT_IP_HEADERS,
                                   note="Use \"\" to clear it.")
     metadata = inputs.get("domain_metadata")
-    if not (isinstance(metadata, str) and is_unknown(metadata)):
+    if isinstance(metadata, Mapping) or not is_unknown(metadata):  # a map may hold unknown values
         failures += metadata_failures(metadata)
     if not is_unknown(inputs.get("adopt_existing")):
         failures += bool_failures("adopt_existing", inputs.get("adopt_existing"))
@@ -259,8 +261,6 @@ class CustomDomain(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDom
     """An Auth0 custom domain. Publish the record named by ``verification_record_*`` in DNS, then
     verify it with :class:`CustomDomainVerification`."""
 
-    custom_domain_id: pulumi.Output[str]
-    """Auth0's id, ``cd_…`` (also the resource id)."""
     domain: pulumi.Output[str]
     type: pulumi.Output[str]
     tls_policy: pulumi.Output[Optional[str]]
@@ -298,3 +298,10 @@ class CustomDomain(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDom
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         props.update({key: None for key in OUTPUTS})
         super().__init__(CustomDomainProvider(), resource_name, props, opts)
+
+    @property
+    def custom_domain_id(self) -> pulumi.Output[str]:
+        """Auth0's id, ``cd_…``. It is the resource id, which the engine knows during a preview of
+        an in-place update: resources built from it (a verification) then rightly preview as
+        unchanged instead of as a replacement."""
+        return self.id

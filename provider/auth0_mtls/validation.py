@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 Failure = tuple[str, str]
 
+# How the engine marks a value not known until apply: check and diff receive `Unknown` objects, and
+# the wire form is this magic string; both are handled.
 UNKNOWN = rpc.UNKNOWN
 
 TYPES = ("self_managed_certs", "auth0_managed_certs")
@@ -30,6 +33,8 @@ CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
 
 def is_unknown(value: Any) -> bool:
     """True when the value, or anything inside it, is not known yet (preview)."""
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):

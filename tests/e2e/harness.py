@@ -61,6 +61,7 @@ class Stack:
     base_url: str
     bin_dir: Path
     name: str = "e2e"
+    program_dir: Path = PROGRAM.parent
     history: list[Result] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -69,7 +70,8 @@ class Stack:
         self.home = self.workdir / "home"
         for path in (self.project, self.state, self.home):
             path.mkdir(parents=True, exist_ok=True)
-        shutil.copy(PROGRAM, self.project / "__main__.py")
+        for source in self.program_dir.glob("*.py"):
+            shutil.copy(source, self.project / source.name)
         # Absolute virtualenv: the language host and the dynamic-provider script resolve a relative
         # one against different directories.
         (self.project / "Pulumi.yaml").write_text(
@@ -115,7 +117,7 @@ class Stack:
         return result
 
     def preview(self, *extra: str, check: bool = True) -> Result:
-        return self.run("preview", "--json", *extra, check=check)
+        return self.run("preview", "--json", "--show-sames", *extra, check=check)
 
     def up(self, *extra: str, check: bool = True) -> Result:
         return self.run("up", "--yes", "--skip-preview", "--color", "never", *extra, check=check)

@@ -1,4 +1,6 @@
 from auth0_mtls import custom_domain as cd
+from pulumi.output import Unknown
+
 from auth0_mtls.validation import UNKNOWN
 
 # A real recorded create response of a self-managed domain (reference 7.1).
@@ -78,6 +80,8 @@ def test_diff_replace_rules():
     assert result.replaces == ["domain"] and result.delete_before_replace is False
     result = provider.diff("cd_x", olds, cd.normalize_inputs({"domain": UNKNOWN}))
     assert result.replaces == ["domain"]
+    result = provider.diff("cd_x", olds, cd.normalize_inputs({"domain": Unknown()}))
+    assert result.replaces == ["domain"] and result.delete_before_replace is False
 
 
 def test_diff_update_is_left_to_engine_for_property_names_and_none_is_explicit():

@@ -1,6 +1,8 @@
 import pytest
 
 from auth0_mtls import custom_domain, tenant_settings, verification
+from pulumi.output import Unknown
+
 from auth0_mtls.validation import UNKNOWN
 
 
@@ -60,11 +62,13 @@ def test_ten_metadata_keys_and_255_chars_are_allowed():
     assert failures_for(custom_domain, **{**GOOD, "domain_metadata": meta}) == []
 
 
-def test_unknown_values_are_not_validated_during_preview():
+@pytest.mark.parametrize("UNKNOWN", [UNKNOWN, Unknown()], ids=["wire-string", "Unknown-object"])
+def test_unknown_values_are_not_validated_during_preview(UNKNOWN):  # noqa: N803
     assert failures_for(custom_domain, domain=UNKNOWN, type=UNKNOWN, tls_policy=UNKNOWN,
+                        custom_client_ip_header=UNKNOWN, adopt_existing=UNKNOWN,
                         domain_metadata={"team": UNKNOWN}) == []
     assert failures_for(custom_domain, domain=UNKNOWN, domain_metadata=UNKNOWN) == []
-    assert failures_for(verification, custom_domain_id=UNKNOWN) == []
+    assert failures_for(verification, custom_domain_id=UNKNOWN, timeout_seconds=UNKNOWN) == []
     assert failures_for(tenant_settings, enable_endpoint_aliases=UNKNOWN) == []
 
 
