@@ -174,9 +174,11 @@ def throughput(workdir: Path, bin_dir: Path, count: int, repeat: int, rate: floa
             domains = len(admin.domains())
             first = min(c["time"] for c in calls)
             last = max(c["time"] for c in calls)
-            minimum = max(0, len(ok) - burst) / rate  # the burst goes at once, the rest at the rate
+            minimum = len(ok) / rate  # the definition: calls / rate
+            strict = max(0, len(ok) - burst) / rate  # the burst may go at once: a stricter floor
             runs.append({"seconds": seconds, "api_phase_seconds": last - first, "calls": len(ok),
-                         "rate_limited_calls": limited, "domains": domains, "minimum_seconds": minimum})
+                         "rate_limited_calls": limited, "domains": domains, "minimum_seconds": minimum,
+                         "strict_minimum_seconds": strict})
         finally:
             emu.stop()
     med = summary([r["seconds"] for r in runs])
@@ -186,7 +188,8 @@ def throughput(workdir: Path, bin_dir: Path, count: int, repeat: int, rate: floa
             "failures": sum(1 for r in runs if r["domains"] != count),
             "up_seconds": med, "api_phase_seconds": phase, "minimum_seconds": minimum,
             "ratio_up": med["median"] / minimum if minimum else None,
-            "ratio_api_phase": phase["median"] / minimum if minimum else None}
+            "ratio_api_phase": phase["median"] / minimum if minimum else None,
+            "ratio_up_strict": med["median"] / runs[0]["strict_minimum_seconds"]}
 
 
 def render(report: dict[str, Any]) -> str:
@@ -212,10 +215,10 @@ def render(report: dict[str, Any]) -> str:
         lines += ["", f"Throughput under rate limits: up of {tp['count']} domains at {tp['rate_per_second']:g}/s "
                       f"burst {tp['burst']}"]
         lines.append(f"  API calls {tp['runs'][0]['calls']}, 429s {sum(r['rate_limited_calls'] for r in tp['runs'])}, "
-                     f"failures {tp['failures']}; minimum the limit allows {tp['minimum_seconds']:.2f}s")
+                     f"failures {tp['failures']}; minimum the limit allows {tp['minimum_seconds']:.2f}s (calls / rate)")
         lines.append(f"  up {tp['up_seconds']['median']:.2f}s [{tp['up_seconds']['min']:.2f}-{tp['up_seconds']['max']:.2f}]"
                      f" ratio {tp['ratio_up']:.3f}; API phase {tp['api_phase_seconds']['median']:.2f}s ratio "
-                     f"{tp['ratio_api_phase']:.3f} (goal <= 1.2)")
+                     f"{tp['ratio_api_phase']:.3f} (goal <= 1.2); up vs (calls - burst) / rate: {tp['ratio_up_strict']:.3f}")
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 
 from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, RateLimitError, UnsafeInputError
+from .pacing import RateGate, bucket_of
 from .retry import Auth0Retry, RetryBudgetExhausted
 
 log = logging.getLogger("auth0_mtls")
@@ -81,6 +82,7 @@ class ManagementClient:
         adapter = HTTPAdapter(max_retries=self._retry, pool_connections=2, pool_maxsize=8)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        self._gate = RateGate()
         self._token_lock = threading.Lock()
         self._token: str | None = credentials.api_token
         self._token_expires_at = float("inf") if credentials.api_token else 0.0
@@ -143,19 +145,24 @@ class ManagementClient:
         if not path.startswith("/api/v2/"):
             raise UnsafeInputError(f"refusing to call {path!r}")
         token = self._access_token()
+        bucket = bucket_of(path)
         for attempt in (1, 2):
-            try:
-                response = self._session.request(
-                    method, self.credentials.base_url + path, json=json, params=params,
-                    headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
-                )
-            except RetryBudgetExhausted as exc:
-                raise RateLimitError(method, path, exc.status,
-                                     f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
-                                     "to wait longer)", "too_many_requests") from None
-            except requests.RequestException as exc:
-                # The exception text can hold the URL but never headers; keep only the type anyway.
-                raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
+            with self._gate.slot(bucket):
+                try:
+                    response = self._session.request(
+                        method, self.credentials.base_url + path, json=json, params=params,
+                        headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
+                    )
+                except RetryBudgetExhausted as exc:
+                    self._gate.observe(bucket, 429, {})
+                    raise RateLimitError(method, path, exc.status,
+                                         f"still rate limited (429) by Auth0; {exc} (raise "
+                                         "AUTH0_MTLS_RETRY_BUDGET_SECONDS to wait longer)",
+                                         "too_many_requests") from None
+                except requests.RequestException as exc:
+                    # The exception text can hold the URL but never headers; keep only the type anyway.
+                    raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
+                self._gate.observe(bucket, response.status_code, response.headers)
             if response.status_code == 401 and attempt == 1:
                 # Expired or revoked: one new token, one more try.
                 token = self._access_token(stale=token)

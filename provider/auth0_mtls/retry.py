@@ -80,6 +80,17 @@ class Auth0Retry(Retry):
         kw.setdefault("waited", self.waited)
         return super().new(**kw)  # type: ignore[return-value]
 
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> "Auth0Retry":
+        response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)
+        new = super().increment(method, url, *args, **kwargs)
+        if response is not None and response.status == 429:
+            # Rate limiting is bounded by the wait budget, not by a count: on a busy tenant several
+            # workers can lose the race for the next token a few times in a row without anything
+            # being wrong. 5xx and connection errors keep their counts.
+            new.total = self.total
+            new.status = self.status
+        return new
+
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         seconds = super().get_retry_after(response)
         if seconds is not None:

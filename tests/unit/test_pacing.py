@@ -1,0 +1,35 @@
+import time
+
+from auth0_mtls.pacing import RateGate, bucket_of
+
+
+def test_verify_has_its_own_bucket():
+    assert bucket_of("/api/v2/custom-domains/cd_a/verify") == "verify"
+    assert bucket_of("/api/v2/custom-domains/cd_a") == "management"
+
+
+def test_empty_bucket_holds_new_calls_until_reset(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    gate = RateGate()
+    with gate.slot("management"):
+        pass
+    assert slept == []
+    gate.observe("management", 200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 2)})
+    with gate.slot("verify"):
+        pass
+    assert slept == [], "other buckets are not held"
+    with gate.slot("management"):
+        pass
+    assert len(slept) == 1 and 1.5 < slept[0] <= 2
+
+
+def test_remaining_tokens_or_bad_headers_do_not_hold(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    gate = RateGate()
+    gate.observe("management", 200, {"x-ratelimit-remaining": "3", "x-ratelimit-reset": str(time.time() + 5)})
+    gate.observe("management", 200, {"x-ratelimit-remaining": "zero", "x-ratelimit-reset": "soon"})
+    with gate.slot("management"):
+        pass
+    assert slept == []
