@@ -189,7 +189,8 @@ def throughput(workdir: Path, bin_dir: Path, count: int, repeat: int, rate: floa
             "up_seconds": med, "api_phase_seconds": phase, "minimum_seconds": minimum,
             "ratio_up": med["median"] / minimum if minimum else None,
             "ratio_api_phase": phase["median"] / minimum if minimum else None,
-            "ratio_up_strict": med["median"] / runs[0]["strict_minimum_seconds"]}
+            "ratio_up_strict": (med["median"] / runs[0]["strict_minimum_seconds"]
+                                if runs[0]["strict_minimum_seconds"] else None)}
 
 
 def render(report: dict[str, Any]) -> str:
@@ -218,7 +219,8 @@ def render(report: dict[str, Any]) -> str:
                      f"failures {tp['failures']}; minimum the limit allows {tp['minimum_seconds']:.2f}s (calls / rate)")
         lines.append(f"  up {tp['up_seconds']['median']:.2f}s [{tp['up_seconds']['min']:.2f}-{tp['up_seconds']['max']:.2f}]"
                      f" ratio {tp['ratio_up']:.3f}; API phase {tp['api_phase_seconds']['median']:.2f}s ratio "
-                     f"{tp['ratio_api_phase']:.3f} (goal <= 1.2); up vs (calls - burst) / rate: {tp['ratio_up_strict']:.3f}")
+                     f"{tp['ratio_api_phase']:.3f} (goal <= 1.2); up vs (calls - burst) / rate: "
+                     f"{tp['ratio_up_strict'] or float('nan'):.3f}")
     return "\n".join(lines)
 
 

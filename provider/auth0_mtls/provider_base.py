@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
 from . import credentials
-from .client import ManagementClient, shared_client
 from .validation import is_unknown
+
+if TYPE_CHECKING:
+    from .client import ManagementClient
 
 _CONFIG_KEYS = (credentials.DOMAIN[0], credentials.CLIENT_ID[0], credentials.CLIENT_SECRET[0],
                 credentials.API_TOKEN[0])
@@ -71,6 +73,10 @@ class Auth0Provider(ResourceProvider):
         self._stack_config = {key: req.config.get(key) for key in _CONFIG_KEYS}
 
     @property
-    def client(self) -> ManagementClient:
+    def client(self) -> "ManagementClient":
+        # Imported here: the program process and a preview (check/diff only) never need HTTP, and
+        # loading requests costs every `pulumi preview` ~70 ms per process.
+        from .client import shared_client
+
         config = getattr(self, "_stack_config", None)
         return shared_client(credentials.resolve(config))
