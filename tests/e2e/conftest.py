@@ -19,31 +19,23 @@ def pulumi_bin() -> Path:
     return pulumi_bin_dir()
 
 
-def _start(auto_dns: bool):
+def _running(auto_dns: bool) -> Iterator[EmulatorAdmin]:
     from auth0_mtls.emulator import Emulator
 
-    emu = Emulator(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, auto_dns=auto_dns)
-    emu.start()
-    return emu
+    with Emulator(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, auto_dns=auto_dns) as emu:
+        yield EmulatorAdmin(emu.base_url)
 
 
 @pytest.fixture
 def emu() -> Iterator[EmulatorAdmin]:
     """An emulator that treats every expected DNS record as published."""
-    emu = _start(auto_dns=True)
-    try:
-        yield EmulatorAdmin(emu.base_url)
-    finally:
-        emu.stop()
+    yield from _running(auto_dns=True)
 
 
 @pytest.fixture
 def emu_strict_dns() -> Iterator[EmulatorAdmin]:
-    emu = _start(auto_dns=False)
-    try:
-        yield EmulatorAdmin(emu.base_url)
-    finally:
-        emu.stop()
+    """An emulator that verifies a domain only once its record is published."""
+    yield from _running(auto_dns=False)
 
 
 @pytest.fixture

@@ -14,29 +14,8 @@ from auth0_mtls import verification as vf
 from auth0_mtls.client import shared_client
 from auth0_mtls.credentials import resolve
 from auth0_mtls.errors import ApiError, RateLimitError, UnsafeInputError
+from fault_catalog import CALLS, DOMAIN_ID_PATH, FAULTS, NOT_SURVIVABLE
 
-DOMAIN_ID_PATH = r"/api/v2/custom-domains/cd_[A-Za-z0-9]+"
-FAULTS = {
-    "429": {"kind": "status", "status": 429, "reset_after_seconds": 1},
-    "500": {"kind": "status", "status": 500},
-    "502": {"kind": "status", "status": 502},
-    "503": {"kind": "status", "status": 503},
-    "504": {"kind": "status", "status": 504},
-    "408": {"kind": "status", "status": 408},
-    "drop_before": {"kind": "drop_before"},
-    "drop_after": {"kind": "drop_after"},
-    "slow": {"kind": "slow", "delay_seconds": 1.5},
-}
-CALLS = {
-    "token": ("POST", {"path": "/oauth/token"}),
-    "create": ("POST", {"path": "/api/v2/custom-domains"}),
-    "verify": ("POST", {"path_regex": DOMAIN_ID_PATH + "/verify"}),
-    "read": ("GET", {"path_regex": DOMAIN_ID_PATH}),
-    "update": ("PATCH", {"path_regex": DOMAIN_ID_PATH}),
-    "delete": ("DELETE", {"path_regex": DOMAIN_ID_PATH}),
-    "settings_get": ("GET", {"path": "/api/v2/tenants/settings"}),
-    "settings_patch": ("PATCH", {"path": "/api/v2/tenants/settings"}),
-}
 SECRET = "emulator-secret"
 
 
@@ -59,15 +38,13 @@ def lifecycle(emu) -> tuple[dict, str]:
     return verified.outs, created.id
 
 
-# A lost verify response loses the one-time key: that cell has its own test below.
-CELLS = [(call, fault) for call in CALLS for fault in FAULTS if (call, fault) != ("verify", "drop_after")]
+CELLS = [(call, fault) for call in CALLS for fault in FAULTS if (call, fault) not in NOT_SURVIVABLE]
 
 
 @pytest.mark.parametrize("call, fault", CELLS)
 def test_every_call_survives_every_transient_fault(call, fault, emulator_env):
     emu = emulator_env
-    method, where = CALLS[call]
-    emu.state.add_fault({"method": method, **where, **FAULTS[fault], "count": 1})
+    emu.state.add_fault({**CALLS[call], **FAULTS[fault], "count": 1})
     outs, domain_id = lifecycle(emu)
     fired = [f for f in emu.state.faults() if f["fired"]]
     assert len(fired) == 1, f"the {fault} fault on {call} never fired"
