@@ -178,6 +178,10 @@ build_from_go() {
     install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$tmp/"
     smoke_host "$tmp" || { rm -rf "$tmp"; say "the $kind language host does not start"; return 1; }
     rm -rf "$dest"; mv "$tmp" "$dest"
+    # Builds of earlier host sources are dead weight (~10 MB each) once this one exists.
+    if [ "$kind" = local ]; then
+      find "$OUT" -maxdepth 1 -type d -name 'bin-local-*' ! -path "$dest" -exec rm -rf {} + 2>/dev/null || true
+    fi
     return 0
   done
   return 1
