@@ -63,7 +63,9 @@ class TenantMtlsSettingsProvider(Auth0Provider):
         inputs = normalize_inputs(props)
         client = self.client
         previous = live_mtls(client.get_tenant_settings(fields="mtls"))
-        settings = client.update_tenant_settings(expand(inputs))
+        wanted = expand(inputs)
+        # Already as declared (an object, not merely absent): the read is all it takes.
+        settings = {"mtls": previous} if previous == wanted["mtls"] else client.update_tenant_settings(wanted)
         tenant = client.credentials.tenant
         info(f"tenant {tenant}: mtls.enable_endpoint_aliases set to {inputs['enable_endpoint_aliases']} "
              f"(was {'absent' if previous is None else previous.get('enable_endpoint_aliases')})")

@@ -3,7 +3,6 @@ apply does what the preview said, a second apply changes nothing, and refresh se
 
 from __future__ import annotations
 
-import json
 import re
 
 from .harness import EmulatorAdmin, Stack, ops, steps

@@ -125,3 +125,14 @@ def test_stack_config_credentials_are_used(emulator):
     assert created.id == emulator.base_url.split("://")[1]
     import dill
     assert b"emulator-secret" not in dill.dumps(ts.TenantMtlsSettingsProvider())
+
+
+def test_tenant_settings_already_as_declared_costs_no_patch(emulator_env):
+    emulator_env.state.update_tenant_settings({"mtls": {"enable_endpoint_aliases": True}})
+    emulator_env.state.clear_calls()
+    provider = ts.TenantMtlsSettingsProvider()
+    created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
+    assert created.outs["enable_endpoint_aliases"] is True
+    assert [m for m, p in api_calls(emulator_env) if p.startswith("/api/v2/")] == ["GET"]
+    provider.delete(created.id, created.outs)
+    assert emulator_env.state.get_tenant_settings()["mtls"] == {"enable_endpoint_aliases": True}
