@@ -168,40 +168,46 @@ class CustomDomainProvider(Auth0Provider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
-        client = self.client
-        existing = None
-        if inputs["adopt_existing"]:
-            existing = client.find_custom_domain(inputs["domain"])
+        existing = self.client.find_custom_domain(inputs["domain"]) if inputs["adopt_existing"] else None
         if existing is None:
             try:
-                obj = client.create_custom_domain(expand_create(inputs))
+                obj = self.client.create_custom_domain(expand_create(inputs))
+                return CreateResult(obj["custom_domain_id"], flatten(obj, inputs))
             except ApiError as exc:
-                if not exc.is_conflict:
-                    raise
-                existing = client.find_custom_domain(inputs["domain"])
-                if existing is None:
-                    raise
-                if not (exc.after_retry or inputs["adopt_existing"]):
-                    raise ApiError(exc.method, exc.path, exc.status,
-                                   f"custom domain {inputs['domain']} already exists in the tenant as "
-                                   f"{existing['custom_domain_id']} (status {existing.get('status')})",
-                                   exc.error_code,
-                                   "set adopt_existing=True to manage it with this program, or delete it first") from None
-                # Our own POST went through but its response was lost; the retry met the domain it made.
-                info(f"custom domain {inputs['domain']}: the create response was lost in transit; "
-                     f"found it as {existing['custom_domain_id']} and kept it")
-                return self._converge(existing, inputs)
-            return CreateResult(obj["custom_domain_id"], flatten(obj, inputs))
+                existing = self._existing_after_conflict(exc, inputs)
+        return self._adopt(existing, inputs)
+
+    def _existing_after_conflict(self, exc: ApiError, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """A 409 on create: the domain this call made (its response was lost and the retry met it),
+        one the program may adopt, or someone else's, which is an error with advice."""
+        if not exc.is_conflict:
+            raise exc
+        existing = self.client.find_custom_domain(inputs["domain"])
+        if existing is None:
+            raise exc
+        if exc.after_retry:
+            info(f"custom domain {inputs['domain']}: the create response was lost in transit; found the domain "
+                 f"it made as {existing['custom_domain_id']} and kept it")
+        elif not inputs["adopt_existing"]:
+            raise ApiError(exc.method, exc.path, exc.status,
+                           f"custom domain {inputs['domain']} already exists in the tenant as "
+                           f"{existing['custom_domain_id']} (status {existing.get('status')})",
+                           exc.error_code,
+                           "set adopt_existing=True to manage it with this program, or delete it first") from None
+        return existing
+
+    def _adopt(self, existing: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
         if existing["type"] != inputs["type"]:
             raise ValueError(
                 f"adopt_existing: custom domain {inputs['domain']} ({existing['custom_domain_id']}) exists with "
                 f"type {existing['type']}, but the program declares type {inputs['type']}; a domain's type cannot "
                 f"change. Declare type=\"{existing['type']}\", or delete the domain to recreate it.")
-        info(f"custom domain {inputs['domain']}: adopting existing {existing['custom_domain_id']} "
-             f"(status {existing.get('status')})")
-        if existing.get("status") == "ready" and inputs["type"] == "self_managed_certs":
-            warn(f"custom domain {inputs['domain']} was verified before this program managed it: its cname_api_key "
-                 "was returned once, at that verification, and cannot be recovered through the API")
+        if inputs["adopt_existing"]:
+            info(f"custom domain {inputs['domain']}: adopting existing {existing['custom_domain_id']} "
+                 f"(status {existing.get('status')})")
+            if existing.get("status") == "ready" and inputs["type"] == "self_managed_certs":
+                warn(f"custom domain {inputs['domain']} was verified before this program managed it: its "
+                     "cname_api_key was returned once, at that verification, and cannot be recovered through the API")
         return self._converge(existing, inputs)
 
     def _converge(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
