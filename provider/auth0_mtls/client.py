@@ -147,22 +147,20 @@ class ManagementClient:
         token = self._access_token()
         bucket = bucket_of(path)
         for attempt in (1, 2):
-            with self._gate.slot(bucket):
-                try:
-                    response = self._session.request(
-                        method, self.credentials.base_url + path, json=json, params=params,
-                        headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
-                    )
-                except RetryBudgetExhausted as exc:
-                    self._gate.observe(bucket, 429, {})
-                    raise RateLimitError(method, path, exc.status,
-                                         f"still rate limited (429) by Auth0; {exc} (raise "
-                                         "AUTH0_MTLS_RETRY_BUDGET_SECONDS to wait longer)",
-                                         "too_many_requests") from None
-                except requests.RequestException as exc:
-                    # The exception text can hold the URL but never headers; keep only the type anyway.
-                    raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
-                self._gate.observe(bucket, response.status_code, response.headers)
+            self._gate.wait(bucket)
+            try:
+                response = self._session.request(
+                    method, self.credentials.base_url + path, json=json, params=params,
+                    headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
+                )
+            except RetryBudgetExhausted as exc:
+                raise RateLimitError(method, path, exc.status,
+                                     f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
+                                     "to wait longer)", "too_many_requests") from None
+            except requests.RequestException as exc:
+                # The exception text can hold the URL but never headers; keep only the type anyway.
+                raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
+            self._gate.observe(bucket, response.status_code, response.headers)
             if response.status_code == 401 and attempt == 1:
                 # Expired or revoked: one new token, one more try.
                 token = self._access_token(stale=token)

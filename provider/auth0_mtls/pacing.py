@@ -10,10 +10,9 @@ they are paced apart from the rest.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from typing import Iterator, Mapping
+from typing import Mapping
 
 
 def bucket_of(path: str) -> str:
@@ -25,14 +24,12 @@ class RateGate:
         self._lock = threading.Lock()
         self._resume_at: dict[str, float] = {}
 
-    @contextlib.contextmanager
-    def slot(self, bucket: str) -> Iterator[None]:
-        """Hold this around one call and ``observe`` its response inside."""
+    def wait(self, bucket: str) -> None:
+        """Before a call: sleep until the bucket may have a token again."""
         with self._lock:
             delay = self._resume_at.get(bucket, 0.0) - time.time()
         if delay > 0:
             time.sleep(delay)
-        yield
 
     def observe(self, bucket: str, status: int, headers: Mapping[str, str]) -> None:
         remaining = headers.get("x-ratelimit-remaining")

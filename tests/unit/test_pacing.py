@@ -12,15 +12,12 @@ def test_empty_bucket_holds_new_calls_until_reset(monkeypatch):
     slept = []
     monkeypatch.setattr(time, "sleep", slept.append)
     gate = RateGate()
-    with gate.slot("management"):
-        pass
+    gate.wait("management")
     assert slept == []
     gate.observe("management", 200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 2)})
-    with gate.slot("verify"):
-        pass
+    gate.wait("verify")
     assert slept == [], "other buckets are not held"
-    with gate.slot("management"):
-        pass
+    gate.wait("management")
     assert len(slept) == 1 and 1.5 < slept[0] <= 2
 
 
@@ -30,6 +27,5 @@ def test_remaining_tokens_or_bad_headers_do_not_hold(monkeypatch):
     gate = RateGate()
     gate.observe("management", 200, {"x-ratelimit-remaining": "3", "x-ratelimit-reset": str(time.time() + 5)})
     gate.observe("management", 200, {"x-ratelimit-remaining": "zero", "x-ratelimit-reset": "soon"})
-    with gate.slot("management"):
-        pass
+    gate.wait("management")
     assert slept == []
