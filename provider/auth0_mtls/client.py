@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 import time
 from typing import Any, Iterator, Mapping
@@ -21,11 +20,11 @@ from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, RateLimitError, UnsafeInputError
 from .pacing import RateGate, bucket_of
 from .retry import Auth0Retry, RetryBudgetExhausted
+from .validation import CUSTOM_DOMAIN_ID
 
 log = logging.getLogger("auth0_mtls")
 
 USER_AGENT = "auth0-mtls/0.1 (+pulumi dynamic provider)"
-CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
 # Renew this long before the token expires, so a token never dies mid-deployment.
 TOKEN_RENEW_MARGIN_SECONDS = 120.0
 TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
