@@ -7,13 +7,13 @@ test: curl does its own TLS, SNI and client-certificate handling.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from certs import CertPaths
+from system_packages import ensure_command
 
 _MARK = "\n--auth0-mtls-status--"
 
@@ -33,10 +33,7 @@ class Response:
 
 
 def curl_binary() -> str:
-    found = shutil.which("curl")
-    if not found:
-        raise RuntimeError("curl is required by the edge tests (Debian package `curl`)")
-    return found
+    return ensure_command("curl", package="curl")
 
 
 def edge_request(port: int, host: str, path: str, *, ca: Path, cert: Optional[CertPaths] = None,

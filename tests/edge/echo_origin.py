@@ -89,7 +89,8 @@ class EchoOrigin:
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.scheme = "https" if tls else "http"
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="echo-origin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="echo-origin", daemon=True)
 
     def start(self) -> "EchoOrigin":
         self._thread.start()

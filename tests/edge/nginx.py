@@ -14,79 +14,25 @@ choosing and binding is retried with another one.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable
 
-_install_lock = threading.Lock()
-_binary: Optional[str] = None
-# Debian's postinst starts the system service unless policy-rc.d says no: a test install must not
-# leave an nginx running on port 80.
-_POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
+from system_packages import ensure_command
 
 
 class NginxError(RuntimeError):
-    """nginx could not be installed, refused its configuration, or did not come up."""
-
-
-def _find() -> Optional[str]:
-    found = shutil.which("nginx")
-    if found:
-        return found
-    for candidate in ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _apt(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", *args], env=env,
-                          capture_output=True, text=True, timeout=900)
-
-
-def _install() -> None:
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise NginxError("nginx is not installed and cannot be installed here (needs root and apt-get): "
-                         "install Debian's `nginx` package")
-    made_policy = False
-    if not _POLICY_RC_D.exists():
-        _POLICY_RC_D.write_text("#!/bin/sh\n# written by the auth0-mtls tests while installing nginx\nexit 101\n")
-        _POLICY_RC_D.chmod(0o755)
-        made_policy = True
-    try:
-        result = _apt("install", "-y", "--no-install-recommends", "nginx")
-        if result.returncode != 0:  # a machine whose package lists are missing or stale
-            update = _apt("update")
-            result = _apt("install", "-y", "--no-install-recommends", "nginx")
-            if result.returncode != 0:
-                raise NginxError(f"apt-get install nginx failed ({result.returncode}):\n{update.stderr[-2000:]}\n"
-                                 f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    finally:
-        if made_policy:
-            _POLICY_RC_D.unlink()
+    """nginx refused its configuration or did not come up."""
 
 
 def nginx_binary() -> str:
-    """The nginx executable, installing Debian's ``nginx`` package on first use if there is none.
-    A failed install is an error, never a skip: these tests must run in CI."""
-    global _binary
-    with _install_lock:
-        if _binary is None:
-            found = _find()
-            if found is None:
-                _install()
-                found = _find()
-                if found is None:
-                    raise NginxError("apt-get installed nginx, but no nginx executable was found afterwards")
-            _binary = found
-        return _binary
+    """The nginx executable, installing Debian's ``nginx`` package on first use if there is none."""
+    return ensure_command("nginx", package="nginx",
+                          also=("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"))
 
 
 def free_port() -> int:
@@ -151,6 +97,12 @@ class RunningNginx:
     def error_log(self) -> str:
         path = self.prefix / "logs" / "error.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def __enter__(self) -> "RunningNginx":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the master by its pid (fast shutdown; it stops its workers) and wait for it."""
