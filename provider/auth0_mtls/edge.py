@@ -93,13 +93,23 @@ def _is_host_name(host: str) -> bool:
     return len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
+def _ip_address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
+    """An IP address without an IPv6 zone id (``fe80::1%eth0``): Python accepts any text as a zone,
+    which would carry arbitrary characters into nginx syntax."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        return None
+    return address
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    address = _ip_address(host.strip("[]"))
+    return address is not None and address.is_loopback
 
 
 def _parse_origin(value: Any) -> tuple[Optional[_Origin], list[Failure]]:
@@ -122,13 +132,13 @@ def _parse_origin(value: Any) -> tuple[Optional[_Origin], list[Failure]]:
     if scheme not in ("http", "https") or "@" in parts.netloc or parts.path not in ("", "/") \
             or parts.query or parts.fragment or "?" in text or "#" in text or not hostname:
         return None, [bad]
-    try:
-        address = ipaddress.ip_address(hostname)
+    address = _ip_address(hostname)
+    if address is not None:
         host = f"[{address.compressed}]" if address.version == 6 else address.compressed
-    except ValueError:
-        if not _is_host_name(hostname):
-            return None, [(prop, f"origin host {_show(hostname)} is not a valid host name or IP address")]
+    elif _is_host_name(hostname):
         host = hostname
+    else:
+        return None, [(prop, f"origin host {_show(hostname)} is not a valid host name or IP address")]
     if port == 0:
         return None, [(prop, f"origin port must be between 1 and 65535, got {port}")]
     if scheme == "http" and not _is_loopback(host):
@@ -195,15 +205,11 @@ def _listen_failures(value: Any) -> list[Failure]:
         if not sep or address == "*":
             continue
         if address.startswith("[") and address.endswith("]"):
-            try:
-                ok = ipaddress.ip_address(address[1:-1]).version == 6
-            except ValueError:
-                ok = False
+            parsed = _ip_address(address[1:-1])
+            ok = parsed is not None and parsed.version == 6
         else:
-            try:
-                ok = ipaddress.ip_address(address).version == 4
-            except ValueError:
-                ok = _is_host_name(address.lower())
+            parsed = _ip_address(address)
+            ok = parsed.version == 4 if parsed is not None else _is_host_name(address.lower())
         if not ok:
             failures.append((prop, reason))
     return failures

@@ -4,6 +4,7 @@ Also: nginx itself accepts every form of the rendered configuration."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -146,3 +147,21 @@ def test_nginx_accepts_every_form_of_the_configuration(nginx_bin: str, pki: Pki,
     other = edge.render_nginx_config(**{**arguments, "domain": "auth.example.org"})
     done = check_config(tmp_path, text + other)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_file_drops_into_debians_stock_nginx_conf(nginx_bin: str, pki: Pki, tmp_path: Path) -> None:
+    """Deployment as the README shows it: the file goes where the distribution's nginx.conf
+    includes conf.d/*.conf, inside http {}, next to the default site."""
+    stock = Path("/etc/nginx/nginx.conf").read_text()
+    include = "include /etc/nginx/conf.d/*.conf;"
+    assert include in stock.split("http {", 1)[1]  # conf.d is included in the http context
+    site = tmp_path / "login.example.com.conf"
+    site.write_text(edge.render_nginx_config(
+        domain=DOMAIN, origin="localhost", cname_api_key=CNAME_API_KEY, server_certificate=str(pki.server.chain),
+        server_private_key=str(pki.server.key), client_ca_certificate=str(pki.client_ca),
+        client_ip_header="true-client-ip"))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(stock.replace(include, f"include {site};"))
+    done = subprocess.run([nginx_bin, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "test is successful" in done.stderr

@@ -154,6 +154,9 @@ def test_domain_is_normalised() -> None:
     ("origin", "https://origin.example.com:99999", "https://host[:port]"),
     ("origin", "https://origin.example.com:0", "between 1 and 65535"),
     ("origin", "https://origin_x.example.com", "not a valid host name"),
+    ("origin", "https://[fe80::1%25x;}]:443", "not a valid host name"),
+    ("origin", "https://[fe80::1%x;}]", "not a valid host name"),
+    ("origin", "http://[::1%lo]:4000", "not a valid host name"),
     ("origin", "http://origin.example.com", "not loopback"),
     ("origin", "http://10.0.0.5:8080", "not loopback"),
     ("origin", "https://login.example.com", "the custom domain itself"),
@@ -181,6 +184,8 @@ def test_domain_is_normalised() -> None:
     ("listen", "[::1:443", "must be a port"),
     ("listen", "[127.0.0.1]:443", "must be a port"),
     ("listen", "bad_host:443", "must be a port"),
+    ("listen", "[fe80::1%x;}]:443", "must be a port"),
+    ("listen", "[::1%lo]:443", "must be a port"),
     ("listen", ["443", "8443\n"], "must be a port"),
     ("listen", [], "must be a port"),
     ("listen", True, "must be a port"),
@@ -237,6 +242,29 @@ def test_no_argument_reaches_nginx_syntax_unvalidated() -> None:
         stripped = line.strip()
         assert (not stripped or stripped.startswith("#") or stripped.endswith((";", "{", "}"))), line
     assert text.count("{") == text.count("}")
+
+
+STRING_ARGUMENTS = {**GOOD, "client_ca_certificate": "/etc/nginx/tls/client-ca.pem",
+                    "client_ip_header": "true-client-ip", "listen": "127.0.0.1:443",
+                    "origin_ca_certificate": "/etc/ssl/private-ca.pem"}
+SYNTAX = [";", "{", "}", '"', "'", "\n", "\r", "\t", " ", "$", "#", "\\", "%", "\x00"]
+
+
+@pytest.mark.parametrize("argument", list(STRING_ARGUMENTS))
+@pytest.mark.parametrize("char", SYNTAX, ids=[repr(c) for c in SYNTAX])
+def test_nginx_syntax_in_any_argument_is_refused_or_absent(argument: str, char: str) -> None:
+    """Wherever a character nginx reads as syntax is put into an argument, the renderer refuses the
+    value or the character does not reach the output (e.g. surrounding blanks stripped)."""
+    baseline = edge.render_nginx_config(**STRING_ARGUMENTS)
+    value = STRING_ARGUMENTS[argument]
+    for position in (0, len(value) // 2, len(value)):
+        arguments = {**STRING_ARGUMENTS, argument: value[:position] + char + value[position:]}
+        try:
+            text = edge.render_nginx_config(**arguments)
+        except edge.EdgeConfigError as error:
+            assert [prop for prop, _ in error.failures] == [argument]
+            continue
+        assert text.count(char) == baseline.count(char), (argument, position)
 
 
 # -- the Pulumi Output --------------------------------------------------------------------------
