@@ -190,7 +190,7 @@ assemble() {  # TMP: the CLI and both Python shims beside the host; it must star
 
 go_failed() {  # after a failed phase: the log's tail, and what to do about the usual causes
   show_log_tail "$LOG"
-  if grep -qiE 'dial tcp|no such host|i/o timeout|connection refused|proxyconnect|TLS handshake|network is unreachable|unexpected EOF|status 50[0-9]' "$LOG"; then
+  if grep -qiE 'dial tcp|no such host|i/o timeout|connection refused|proxyconnect|TLS handshake|network is unreachable|50[234] (Bad Gateway|Service Unavailable|Gateway Timeout)' "$LOG"; then
     say "the Go module proxy was not reachable (GOPROXY=$(go env GOPROXY 2>/dev/null)): check the network" \
         "or GOPROXY, then run this again; modules downloaded so far stay in $(go env GOMODCACHE 2>/dev/null)"
   elif grep -qi 'no space left on device' "$LOG"; then
@@ -222,7 +222,7 @@ build_from_go() {
   run_phase "2/4 compiling the CLI" compile_cli || go_failed
   rm -rf "$tmp"; mkdir -p "$tmp"
   run_phase "3/4 building the Python language host" build_host "$tmp" || { rm -rf "$tmp"; go_failed; }
-  run_phase "4/4 checking the plugins start" assemble "$tmp" || { rm -rf "$tmp"; go_failed; }
+  run_phase "4/4 checking the language host starts" assemble "$tmp" || { rm -rf "$tmp"; go_failed; }
   if [ "$HOST_KIND" = upstream ]; then dest="$OUT/bin-upstream"; else dest="$LOCAL_BIN"; fi
   rm -rf "$dest"; mv "$tmp" "$dest"
   # Builds of earlier host sources are dead weight (~10 MB each) once this one exists.
