@@ -1,11 +1,14 @@
 # Every target installs what it needs (virtualenv, package, Pulumi CLI) on first use.
-.PHONY: test demo bench unit
+.PHONY: test demo bench unit lint
 
-test:  ## every test layer: unit, emulator, provider hooks, end to end with the real Pulumi CLI
+test:  ## every test layer: unit, emulator, provider hooks, packaging, end to end with the real Pulumi CLI
 	bash scripts/test.sh
 
 unit:  ## the fast layers only (no Pulumi CLI run)
 	bash scripts/test.sh tests/unit tests/emulator tests/provider
+
+lint:  ## ruff and mypy (strict) with the pinned versions; configured in pyproject.toml
+	bash scripts/lint.sh
 
 demo:  ## preview, up, outputs, destroy of examples/mtls-tenant against a local emulator
 	bash scripts/demo.sh

@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "provider"))
 
-from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
-
 from auth0_mtls.emulator import Emulator  # noqa: E402
+from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 PROGRAM = Path(__file__).resolve().parent / "program"
 
@@ -139,13 +138,13 @@ def engine_overhead(workdir: Path, bin_dir: Path, count: int, repeat: int) -> di
                     stack = new_stack(workdir, admin, bin_dir, f"{kind}-{run}")
                     stack.write_spec({"kind": kind, "count": count})
                     times = results[kind]
-                    times.setdefault("preview", []).append(timed(lambda: stack.preview()))
-                    times.setdefault("up", []).append(timed(lambda: stack.up()))
-                    times.setdefault("refresh", []).append(timed(lambda: stack.refresh()))
+                    times.setdefault("preview", []).append(timed(stack.preview))
+                    times.setdefault("up", []).append(timed(stack.up))
+                    times.setdefault("refresh", []).append(timed(stack.refresh))
                     if kind == "auth0" and not pickled_sizes:
                         for r in stack.resources("CustomDomain"):
                             pickled_sizes.append(len(base64.b64decode(r["inputs"]["__provider"])))
-                    times.setdefault("destroy", []).append(timed(lambda: stack.destroy()))
+                    times.setdefault("destroy", []).append(timed(stack.destroy))
     finally:
         emu.stop()
     ops = {}
@@ -167,7 +166,7 @@ def throughput(workdir: Path, bin_dir: Path, count: int, repeat: int, rate: floa
         try:
             stack = new_stack(workdir, admin, bin_dir, f"rate-{run}")
             stack.write_spec({"count": count})
-            seconds = timed(lambda: stack.up())
+            seconds = timed(stack.up)
             calls = [c for c in admin.calls() if c["path"].startswith("/api/v2/")]
             ok = [c for c in calls if c["status"] != 429]
             limited = len(calls) - len(ok)
@@ -217,7 +216,8 @@ def render(report: dict[str, Any]) -> str:
                       f"burst {tp['burst']}"]
         lines.append(f"  API calls {tp['runs'][0]['calls']}, 429s {sum(r['rate_limited_calls'] for r in tp['runs'])}, "
                      f"failures {tp['failures']}; minimum the limit allows {tp['minimum_seconds']:.2f}s (calls / rate)")
-        lines.append(f"  up {tp['up_seconds']['median']:.2f}s [{tp['up_seconds']['min']:.2f}-{tp['up_seconds']['max']:.2f}]"
+        up = tp["up_seconds"]
+        lines.append(f"  up {up['median']:.2f}s [{up['min']:.2f}-{up['max']:.2f}]"
                      f" ratio {tp['ratio_up']:.3f}; API phase {tp['api_phase_seconds']['median']:.2f}s ratio "
                      f"{tp['ratio_api_phase']:.3f} (goal <= 1.2); up vs (calls - burst) / rate: "
                      f"{tp['ratio_up_strict'] or float('nan'):.3f}")
@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = pulumi_bin_dir()
     report: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+        "machine": f"{os.cpu_count()} cores, "
+                   f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
                    f"Python {platform.python_version()}",
     }
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prints the directory holding a working `pulumi` CLI plus the Python language host and the
-# dynamic-provider plugin scripts. Progress goes to stderr; stdout carries only that directory.
+# dynamic-provider plugin scripts. Progress goes to stderr, one line per phase with its elapsed
+# time; stdout carries only that directory. A build's full output goes to $OUT/build.log, and only
+# a failure prints its path and its last lines.
 #
 # Order of preference:
 #   1. `pulumi` on PATH when it is at least $PULUMI_MIN_VERSION and has the Python host beside it;
@@ -17,19 +19,25 @@
 #   bin-local-<hash>/          complete bin dir with our host; <hash> covers its sources, so an
 #                              edit of tools/pulumi-language-python rebuilds just the host
 #   official/bin/              from the official installer
+#   build.log                  everything the last build printed (go get, go build, ...)
 set -euo pipefail
 
 PULUMI_VERSION="${PULUMI_VERSION:-v3.274.1}"
 PULUMI_MIN_VERSION="${PULUMI_MIN_VERSION:-3.272.0}"
 CACHE_ROOT="${AUTH0_MTLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/auth0-mtls}"
 OUT="$CACHE_ROOT/pulumi-$PULUMI_VERSION"
+LOG="$OUT/build.log"
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOST_SRC="$REPO_DIR/tools/pulumi-language-python"
 HOST_MODULE=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
 SDK_MODULE=github.com/pulumi/pulumi/sdk/v3
+CLI_PACKAGE=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
-say() { printf '[ensure-pulumi] %s\n' "$*" >&2; }
+PHASE_TAG=pulumi
+# shellcheck source=scripts/phase.sh
+. "$REPO_DIR/scripts/phase.sh"
 die() { say "error: $*"; exit 1; }
+T_START="$(_phase_now)"
 
 version_ge() {  # version_ge A B: A >= B (dotted numbers, leading v ignored)
   [ "$(printf '%s\n%s\n' "${1#v}" "${2#v}" | sort -V | head -n1)" = "${2#v}" ]
@@ -64,13 +72,13 @@ fi
 # 2. cache
 LOCAL_BIN=""
 [ -d "$HOST_SRC" ] && LOCAL_BIN="$OUT/bin-local-$(host_hash)"
-check_cache() {
+check_cache() {  # MESSAGE: prints the first usable bin dir and exits
   local d
   for d in "$OUT/bin-upstream" ${LOCAL_BIN:+"$LOCAL_BIN"} "$OUT/official/bin"; do
-    if usable "$d"; then found "using cached pulumi $PULUMI_VERSION ($d)" "$d"; fi
+    if usable "$d"; then found "$1 ($d)" "$d"; fi
   done
 }
-check_cache
+check_cache "using cached pulumi $PULUMI_VERSION"
 
 WORK=""
 cleanup() { [ -z "$WORK" ] || rm -rf "$WORK"; }
@@ -91,27 +99,39 @@ go_usable() {  # a Go toolchain at least as new as our host's go.mod asks for
   fi
 }
 
+# The build steps below print only to the log ($LOG): each runs as `step >>"$LOG" 2>&1`, and its
+# result for the phase line goes into NOTE. They chain commands with && / || return 1 because
+# `set -e` does not apply inside a function called as a condition.
+
 wrapper_module() {  # wrapper_module DIR: an empty module to `go get` tools into
-  mkdir -p "$1"
-  (cd "$1" && go mod init example.invalid/pulumi-cli-build >/dev/null 2>&1 &&
+  mkdir -p "$1" &&
+  (cd "$1" && go mod init example.invalid/pulumi-cli-build &&
    # pkg/go.mod's own replace of clipboard is ignored in a dependency; repeat it so the graph matches.
    go mod edit -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e)
 }
 
-build_cli() {  # -> $OUT/cli/pulumi
-  if [ -x "$OUT/cli/pulumi" ] && [ "$("$OUT/cli/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
-    return 0
+cli_built() { [ -x "$OUT/cli/pulumi" ] && [ "$("$OUT/cli/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
+
+download_modules() {  # the CLI's module graph (unless the CLI is built) and the SDK module -> SDK_DIR
+  NOTE=""
+  if cli_built; then
+    NOTE="the CLI was built earlier: the SDK module only"
+  else
+    wrapper_module "$WORK/cli" &&
+    (cd "$WORK/cli" && go get "$CLI_PACKAGE@$PULUMI_VERSION" "$SDK_MODULE@$PULUMI_VERSION") || return 1
   fi
-  local t0=$SECONDS dir="$WORK/cli"
-  say "building the pulumi CLI $PULUMI_VERSION from Go modules (first time only: several minutes)"
-  wrapper_module "$dir"
-  (cd "$dir" &&
-   go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "$SDK_MODULE@$PULUMI_VERSION" >&2 &&
-   mkdir -p "$OUT/cli" &&
-   go build -mod=mod -buildvcs=false "${GO_FLAGS[@]}" -o "$OUT/cli/pulumi.tmp" \
-     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2) || return 1
+  SDK_DIR="$(cd "$WORK" && go mod download -json "$SDK_MODULE@$PULUMI_VERSION" |
+             sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' | head -n1)" || return 1
+  [ -n "$SDK_DIR" ] && [ -d "$SDK_DIR/python" ] || { echo "cannot find the $SDK_MODULE@$PULUMI_VERSION module"; return 1; }
+}
+
+compile_cli() {  # -> $OUT/cli/pulumi
+  NOTE=""
+  if cli_built; then NOTE="built earlier"; return 0; fi
+  mkdir -p "$OUT/cli" &&
+  (cd "$WORK/cli" &&
+   go build -mod=mod -buildvcs=false "${GO_FLAGS[@]}" -o "$OUT/cli/pulumi.tmp" "$CLI_PACKAGE") &&
   mv -f "$OUT/cli/pulumi.tmp" "$OUT/cli/pulumi"
-  say "compiled the CLI in $((SECONDS - t0)) s"
 }
 
 build_upstream_host() {  # DEST: one quick try at the upstream module (not served by the proxy so far)
@@ -119,24 +139,31 @@ build_upstream_host() {  # DEST: one quick try at the upstream module (not serve
   hash="$(cd "$WORK" && go mod download -json "$SDK_MODULE@$PULUMI_VERSION" 2>/dev/null |
           sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]\{40\}\)".*/\1/p' | head -n1)" || true
   [ -z "$hash" ] || ref="$hash"
-  wrapper_module "$dir"
-  if ! (cd "$dir" && timeout 60 go list -m "$HOST_MODULE@$ref" >/dev/null 2>&1); then
-    say "the proxy does not serve $HOST_MODULE@$ref: using our own host instead"
+  wrapper_module "$dir" || return 1
+  if ! (cd "$dir" && timeout 60 go list -m "$HOST_MODULE@$ref"); then
+    echo "the proxy does not serve $HOST_MODULE@$ref: using our own host instead"
     return 1
   fi
-  say "the proxy serves $HOST_MODULE@$ref: building the upstream Python language host"
   (cd "$dir" &&
-   go get "$HOST_MODULE@$ref" "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "$SDK_MODULE@$PULUMI_VERSION" >&2 &&
-   go build -mod=mod -buildvcs=false "${GO_FLAGS[@]}" -o "$dest/pulumi-language-python" "$HOST_MODULE" >&2)
+   go get "$HOST_MODULE@$ref" "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "$SDK_MODULE@$PULUMI_VERSION" &&
+   go build -mod=mod -buildvcs=false "${GO_FLAGS[@]}" -o "$dest/pulumi-language-python" "$HOST_MODULE")
 }
 
 build_local_host() {  # DEST: our minimal host from tools/pulumi-language-python (go.sum is complete)
-  local dest="$1" t0=$SECONDS
-  say "compiling the minimal Python language host from ${HOST_SRC#"$REPO_DIR"/}"
   (cd "$HOST_SRC" &&
-   GOFLAGS=-mod=readonly go build -buildvcs=false "${GO_FLAGS[@]}" -o "$dest/pulumi-language-python" . >&2) ||
-    return 1
-  say "compiled the language host in $((SECONDS - t0)) s"
+   GOFLAGS=-mod=readonly go build -buildvcs=false "${GO_FLAGS[@]}" -o "$1/pulumi-language-python" .)
+}
+
+build_host() {  # DEST -> HOST_KIND: upstream when the proxy serves it, else ours
+  NOTE=""
+  if build_upstream_host "$1"; then
+    HOST_KIND=upstream NOTE="upstream"
+    return 0
+  fi
+  rm -f "$1/pulumi-language-python"
+  [ -n "$LOCAL_BIN" ] || { echo "no $HOST_SRC and no upstream language host"; return 1; }
+  echo "compiling the minimal Python language host from ${HOST_SRC#"$REPO_DIR"/}"
+  build_local_host "$1" && HOST_KIND=local NOTE="ours, from ${HOST_SRC#"$REPO_DIR"/}"
 }
 
 smoke_host() {  # the host starts and prints its port (the plugin start-up protocol)
@@ -146,64 +173,89 @@ smoke_host() {  # the host starts and prints its port (the plugin start-up proto
   while [ ! -s "$WORK/port" ] && [ $n -lt 100 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n + 1)); done
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  grep -qE '^[0-9]+$' "$WORK/port" || { cat "$WORK/host.err" >&2; return 1; }
+  grep -qE '^[0-9]+$' "$WORK/port" || { echo "the language host did not print its port:"; cat "$WORK/host.err"; return 1; }
+}
+
+assemble() {  # TMP: the CLI and both Python shims beside the host; it must start
+  local tmp="$1"
+  NOTE=""
+  # A hard link keeps one copy of the big CLI binary (a symlink would make the CLI look for
+  # bundled plugins next to cli/pulumi instead of here).
+  { ln "$OUT/cli/pulumi" "$tmp/pulumi" 2>/dev/null || cp "$OUT/cli/pulumi" "$tmp/pulumi"; } &&
+  # Files in the module cache are read-only and lack exec bits.
+  install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$tmp/" &&
+  install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$tmp/" &&
+  smoke_host "$tmp"
+}
+
+go_failed() {  # after a failed phase: the log's tail, and what to do about the usual causes
+  show_log_tail "$LOG"
+  if grep -qiE 'dial tcp|no such host|i/o timeout|connection refused|proxyconnect|TLS handshake|network is unreachable|50[234] (Bad Gateway|Service Unavailable|Gateway Timeout)' "$LOG"; then
+    say "the Go module proxy was not reachable (GOPROXY=$(go env GOPROXY 2>/dev/null)): check the network" \
+        "or GOPROXY, then run this again; modules downloaded so far stay in $(go env GOMODCACHE 2>/dev/null)"
+  elif grep -qi 'no space left on device' "$LOG"; then
+    say "the disk is full: a first build needs about 3.5 GB (Go module and build caches)"
+  fi
+  die "building pulumi $PULUMI_VERSION from Go modules failed; full log: $LOG"
+}
+
+run_phase() {  # "N/M what" FUNCTION ARGS...: one phase line, the function's output in the log
+  local label="$1"; shift
+  phase_begin "$label"
+  printf '\n=== %s (%s)\n' "$label" "$(date -u +%H:%M:%S)" >>"$LOG"
+  if "$@" >>"$LOG" 2>&1; then phase_end "$NOTE"; else phase_fail; return 1; fi
 }
 
 build_from_go() {
   export GOTOOLCHAIN=local CGO_ENABLED=0
   WORK="$(mktemp -d)"
-  build_cli || return 1
+  if cli_built; then
+    say "assembling pulumi $PULUMI_VERSION: the CLI is cached, the language host is new"
+  else
+    say "building pulumi $PULUMI_VERSION from Go modules: the first time only, 3-6 minutes on 2 cores"
+  fi
+  { echo "# pulumi $PULUMI_VERSION from Go modules, started $(date -u '+%Y-%m-%d %H:%M:%S') UTC"
+    go version; for v in GOPROXY GOMODCACHE GOCACHE GOFLAGS; do echo "$v=$(go env "$v")"; done; } >"$LOG" 2>&1
 
-  local sdk kind tmp dest
-  sdk="$(cd "$WORK" && go mod download -json "$SDK_MODULE@$PULUMI_VERSION" |
-         sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' | head -n1)"
-  [ -n "$sdk" ] && [ -d "$sdk/python" ] || { say "cannot find the $SDK_MODULE@$PULUMI_VERSION module"; return 1; }
-
-  for kind in upstream local; do
-    tmp="$OUT/bin.tmp.$$"
-    rm -rf "$tmp"; mkdir -p "$tmp"
-    if [ "$kind" = upstream ]; then
-      build_upstream_host "$tmp" || { rm -rf "$tmp"; continue; }
-      dest="$OUT/bin-upstream"
-    else
-      [ -n "$LOCAL_BIN" ] || { say "no $HOST_SRC and no upstream language host"; return 1; }
-      build_local_host "$tmp" || { rm -rf "$tmp"; return 1; }
-      dest="$LOCAL_BIN"
-    fi
-    # A hard link keeps one copy of the big CLI binary (a symlink would make the CLI look for
-    # bundled plugins next to cli/pulumi instead of here).
-    ln "$OUT/cli/pulumi" "$tmp/pulumi" 2>/dev/null || cp "$OUT/cli/pulumi" "$tmp/pulumi"
-    # Files in the module cache are read-only and lack exec bits.
-    install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$tmp/"
-    install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$tmp/"
-    smoke_host "$tmp" || { rm -rf "$tmp"; say "the $kind language host does not start"; return 1; }
-    rm -rf "$dest"; mv "$tmp" "$dest"
-    # Builds of earlier host sources are dead weight (~10 MB each) once this one exists.
-    if [ "$kind" = local ]; then
-      find "$OUT" -maxdepth 1 -type d -name 'bin-local-*' ! -path "$dest" -exec rm -rf {} + 2>/dev/null || true
-    fi
-    return 0
-  done
-  return 1
+  local tmp="$OUT/bin.tmp.$$" dest
+  run_phase "1/4 downloading Go modules" download_modules || go_failed
+  run_phase "2/4 compiling the CLI" compile_cli || go_failed
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  run_phase "3/4 building the Python language host" build_host "$tmp" || { rm -rf "$tmp"; go_failed; }
+  run_phase "4/4 checking the language host starts" assemble "$tmp" || { rm -rf "$tmp"; go_failed; }
+  if [ "$HOST_KIND" = upstream ]; then dest="$OUT/bin-upstream"; else dest="$LOCAL_BIN"; fi
+  rm -rf "$dest"; mv "$tmp" "$dest"
+  # Builds of earlier host sources are dead weight (~10 MB each) once this one exists.
+  if [ "$HOST_KIND" = local ]; then
+    find "$OUT" -maxdepth 1 -type d -name 'bin-local-*' ! -path "$dest" -exec rm -rf {} + 2>/dev/null || true
+  fi
 }
 
 install_official() {
-  say "no usable Go toolchain: trying Pulumi's official installer"
-  command -v curl >/dev/null 2>&1 || return 1
   # The official archive ships the Python host and both scripts next to the CLI.
   curl -fsSL https://get.pulumi.com | sh -s -- --version "${PULUMI_VERSION#v}" --install-root "$OUT/official" \
-    --no-edit-path >&2 || return 1
+    --no-edit-path
 }
 
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"   # one builder at a time when several test runs start together
-flock 9
-check_cache           # another run may have finished the build while we waited for the lock
-if go_usable; then
-  build_from_go || die "building from Go modules failed (see the output above)"
-else
-  install_official ||
-    die "no usable pulumi: not on PATH, not cached in $OUT, no Go toolchain to build it, and the official installer failed"
+if ! flock -n 9; then
+  say "another run is building pulumi $PULUMI_VERSION; waiting for it (its log: $LOG)"
+  flock 9
 fi
-check_cache
-die "pulumi in $OUT is incomplete or does not report version $PULUMI_VERSION"
+check_cache "using pulumi $PULUMI_VERSION built by another run"
+if go_usable; then
+  build_from_go
+elif command -v curl >/dev/null 2>&1; then
+  say "no usable Go toolchain: trying Pulumi's official installer"
+  echo "# pulumi $PULUMI_VERSION from the official installer, started $(date -u '+%Y-%m-%d %H:%M:%S') UTC" >"$LOG"
+  NOTE=""
+  run_phase "1/1 downloading the official release" install_official || {
+    show_log_tail "$LOG"
+    die "no usable pulumi: not on PATH, not cached in $OUT, no Go toolchain to build it, and the official installer failed; full log: $LOG"
+  }
+else
+  die "no usable pulumi: not on PATH, not cached in $OUT, and neither Go nor curl to get it"
+fi
+check_cache "pulumi $PULUMI_VERSION ready in $(duration_since "$T_START")"
+die "pulumi in $OUT is incomplete or does not report version $PULUMI_VERSION; see $LOG"

@@ -1,29 +1,28 @@
 #!/usr/bin/env bash
 # The test command (`make test`): installs everything it needs, then runs every test layer.
-# Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -q`.
+# Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -q`. Set-up prints one line per
+# phase; the logs of pip and of a Pulumi CLI build are kept and shown only on failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${AUTH0_MTLS_VENV:-$ROOT/.venv}"
+PHASE_TAG=test
+# shellcheck source=scripts/phase.sh
+. "$ROOT/scripts/phase.sh"
+# shellcheck source=scripts/dev-venv.sh
+. "$ROOT/scripts/dev-venv.sh"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "[test] creating virtualenv $VENV" >&2
-  python3 -m venv "$VENV"
-fi
-echo "[test] installing auth0-mtls and the test tools into $VENV" >&2
-# A regular (not editable) install: the Pulumi program and the provider process import the package
-# exactly as a user's would.
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$ROOT[dev]"
-
+ensure_dev_venv
 AUTH0_MTLS_PULUMI_BIN="$(bash "$ROOT/scripts/ensure-pulumi.sh")"
 export AUTH0_MTLS_PULUMI_BIN
 
 cd "$ROOT"
+say "pytest ${*:-(every layer)}"
 set +e
 "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
-  echo "[test] error: pytest collected no tests" >&2
+  say "error: pytest collected no tests"
   exit 1
 fi
 exit "$rc"

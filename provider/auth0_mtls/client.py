@@ -97,7 +97,8 @@ class ManagementClient:
                 return self._token  # type: ignore[return-value]
             if self.credentials.api_token and not self.credentials.client_id:
                 if stale is not None:
-                    raise ApiError("GET", "/api/v2", 401, "the configured auth0:apiToken was rejected (expired or revoked)",
+                    raise ApiError("GET", "/api/v2", 401,
+                                   "the configured auth0:apiToken was rejected (expired or revoked)",
                                    "invalid_token", "set a fresh token, or configure auth0:clientId/auth0:clientSecret")
                 return self.credentials.api_token
             self._fetch_token()

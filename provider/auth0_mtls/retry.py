@@ -78,7 +78,7 @@ class Auth0Retry(Retry):
     def new(self, **kw: Any) -> "Auth0Retry":
         kw.setdefault("wait_budget", self.wait_budget)
         kw.setdefault("waited", self.waited)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
     def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> "Auth0Retry":
         response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)

@@ -66,7 +66,8 @@ def domain_failures(value: Any, prop: str = "domain") -> list[Failure]:
         return [(prop, f"{prop} {_show(value)} is not a fully qualified host name (e.g. login.example.com)")]
     for label in labels:
         if len(label) > LABEL_MAX:
-            return [(prop, f"{prop} label {_show(label)} is {len(label)} characters long; at most {LABEL_MAX} are allowed")]
+            return [(prop, f"{prop} label {_show(label)} is {len(label)} characters long; "
+                           f"at most {LABEL_MAX} are allowed")]
         if not _LABEL.fullmatch(label):
             return [(prop, f"{prop} {_show(value)} is not a valid host name: each dot-separated label must be 1-63 "
                            "letters, digits or hyphens, not starting or ending with a hyphen")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from fault_catalog import CALLS, FAULTS, NOT_SURVIVABLE

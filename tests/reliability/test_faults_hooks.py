@@ -22,7 +22,8 @@ SECRET = "emulator-secret"
 def lifecycle(emu) -> tuple[dict, str]:
     """Create, verify, read, update, delete a domain and the tenant setting; returns outputs."""
     domains = cd.CustomDomainProvider()
-    created = domains.create(cd.normalize_inputs({"domain": "login.example.com", "custom_client_ip_header": "true-client-ip"}))
+    created = domains.create(cd.normalize_inputs({"domain": "login.example.com",
+                                                  "custom_client_ip_header": "true-client-ip"}))
     emu.state.publish_expected_dns(created.id)
     verified = vf.CustomDomainVerificationProvider().create(
         vf.normalize_inputs({"custom_domain_id": created.id, "poll_interval_seconds": 0.5, "timeout_seconds": 20}))

@@ -1,6 +1,6 @@
-from auth0_mtls import custom_domain as cd
 from pulumi.output import Unknown
 
+from auth0_mtls import custom_domain as cd
 from auth0_mtls.validation import UNKNOWN
 
 # A real recorded create response of a self-managed domain (reference 7.1).
@@ -65,9 +65,11 @@ def test_metadata_patch_nulls_removed_keys():
 
 def test_expand_update_sends_only_changes():
     olds = cd.flatten({**REAL_SELF_MANAGED, "custom_client_ip_header": "true-client-ip", "domain_metadata": {"a": "1"}},
-                      inputs(tls_policy="recommended", custom_client_ip_header="true-client-ip", domain_metadata={"a": "1"}))
+                      inputs(tls_policy="recommended", custom_client_ip_header="true-client-ip",
+                             domain_metadata={"a": "1"}))
     news = inputs(tls_policy="recommended", custom_client_ip_header="x-forwarded-for", domain_metadata={})
-    assert cd.expand_update(olds, news) == {"custom_client_ip_header": "x-forwarded-for", "domain_metadata": {"a": None}}
+    assert cd.expand_update(olds, news) == {"custom_client_ip_header": "x-forwarded-for",
+                                            "domain_metadata": {"a": None}}
 
 
 def test_diff_replace_rules():

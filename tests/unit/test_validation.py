@@ -1,8 +1,7 @@
 import pytest
-
-from auth0_mtls import custom_domain, tenant_settings, verification
 from pulumi.output import Unknown
 
+from auth0_mtls import custom_domain, tenant_settings, verification
 from auth0_mtls.validation import UNKNOWN
 
 
