@@ -10,7 +10,7 @@ limits and tokens, and expose the call log.
 from .errors import ApiError, OAuthError
 from .faults import FaultRule
 from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
-from .server import Emulator
+from .app import Emulator
 from .state import ALL_SCOPES, EmulatorState
 
 __all__ = [

@@ -13,7 +13,7 @@ import threading
 from types import FrameType
 
 from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
-from .server import Emulator
+from .app import Emulator
 from .state import ALL_SCOPES
 
 

@@ -165,3 +165,42 @@ class FaultRule:
         }
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
+
+
+class FaultRegistry:
+    """The scripted faults of one emulator; thread-safe through the tenant's lock."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules: list[FaultRule] = []
+            self._seq = 0
+
+    def add(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """Register a rule (see :class:`FaultRule`); raises ValueError on a bad spec."""
+        with self._lock:
+            self._seq += 1
+            rule = FaultRule.from_json(f"fault_{self._seq}", spec)
+            self._rules.append(rule)
+            return rule.to_json()
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """The rule that fires for this call, if any (its count is consumed)."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path) and rule.fire():
+                    return rule
+            return None
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            before = len(self._rules)
+            self._rules = [rule for rule in self._rules if rule.id != fault_id]
+            return len(self._rules) != before
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.to_json() for rule in self._rules]
