@@ -3,6 +3,7 @@
 Areas add their own admin routes next to their API routes; the whole surface is:
 
 GET  /state                      snapshot: custom_domains, tenant_settings, dns, cname_api_keys_issued
+PUT  /state                      load a snapshot of that shape (+ optional "cname_api_keys": {id: key})
 POST /reset                      back to the start state (also forgets issued tokens)
 GET|DELETE /calls                call log / clear it
 GET|POST|DELETE /faults          list / add (201 {"id", ...}) / clear; DELETE /faults/{id} removes one
@@ -75,6 +76,7 @@ def _remove_fault(state: "EmulatorState", request: Request) -> tuple[int, Any]:
 
 ROUTES = (
     admin("GET", "/state", lambda state, r: (200, state.snapshot())),
+    admin("PUT", "/state", lambda state, r: (200, state.load(r.body()))),
     admin("POST", "/reset", _reset),
     admin("GET", "/calls", lambda state, r: (200, state.calls())),
     admin("DELETE", "/calls", _clear_calls),

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from . import validation as v
 from .errors import ApiError, payload_error, query_error
@@ -240,6 +240,7 @@ _UNSET: Any = object()
 class CustomDomains(Area):
     name = "custom_domains"
     scopes = ("read:custom_domains", "create:custom_domains", "update:custom_domains", "delete:custom_domains")
+    snapshot_keys = ("custom_domains", "dns", "cname_api_keys_issued", "cname_api_keys")
 
     def reset(self) -> None:
         with self.lock:
@@ -496,6 +497,51 @@ class CustomDomains(Area):
                 },
             }
 
+    def prepare_load(self, snapshot: Mapping[str, Any]) -> Callable[[], None]:
+        items = snapshot.get("custom_domains", [])
+        if not isinstance(items, list):
+            raise ValueError("custom_domains must be a list")
+        records = [_record_from_snapshot(item, seq) for seq, item in enumerate(items, start=1)]
+        by_id = {record.id: record for record in records}
+        if len(by_id) != len(records):
+            raise ValueError("custom_domains has duplicate custom_domain_id values")
+        if len({record.domain.lower() for record in records}) != len(records):
+            raise ValueError("custom_domains has duplicate domain names")
+        issued = snapshot.get("cname_api_keys_issued", {})
+        keys = snapshot.get("cname_api_keys", {})
+        for name, mapping in (("cname_api_keys_issued", issued), ("cname_api_keys", keys)):
+            if not isinstance(mapping, dict):
+                raise ValueError(f"{name} must be an object")
+            strays = sorted(set(mapping) - set(by_id))
+            if strays:
+                raise ValueError(f"{name} names unknown custom domains {strays}")
+        for domain_id, flag in issued.items():
+            if flag is not True:
+                raise ValueError(f"cname_api_keys_issued[{domain_id}] must be true")
+            # Issued but not given back: the key exists yet matches nothing, as a lost one would.
+            by_id[domain_id].cname_key_sha256 = _UNRECOVERABLE
+        for domain_id, key in keys.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"cname_api_keys[{domain_id}] must be a non-empty string")
+            by_id[domain_id].cname_key_sha256 = _digest(key)
+        dns = snapshot.get("dns", {})
+        if not isinstance(dns, dict):
+            raise ValueError("dns must be an object")
+        records_dns: dict[str, dict[str, str]] = {}
+        for name, entry in dns.items():
+            if not (isinstance(entry, dict) and set(entry) == {"type", "value"} and entry["type"] in ("TXT", "CNAME")
+                    and isinstance(entry["value"], str) and entry["value"]):
+                raise ValueError(f"dns[{name}] must be {{\"type\": \"TXT\"|\"CNAME\", \"value\": ...}}")
+            records_dns[normalize_dns_name(name)] = dict(entry)
+
+        def install() -> None:
+            with self.lock:
+                self._domains = by_id
+                self._seq = len(records)
+                self._dns = records_dns
+
+        return install
+
     # ------------------------------------------------------------------ routes
 
     def _admin_publish(self, request: Request) -> tuple[int, Any]:
@@ -546,3 +592,61 @@ class CustomDomains(Area):
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+# Stands where a digest would be for a key that was issued but whose plaintext a loaded
+# snapshot did not carry; no key hashes to it.
+_UNRECOVERABLE = "unrecoverable"
+
+
+def _record_from_snapshot(item: Any, seq: int) -> DomainRecord:
+    """A record that renders back to ``item`` exactly (``item`` is one GET-shaped domain)."""
+    if not isinstance(item, dict):
+        raise ValueError("each custom domain must be an object")
+    try:
+        domain_id, domain, type_, status = item["custom_domain_id"], item["domain"], item["type"], item["status"]
+        verification = item["verification"]
+        methods: Sequence[Any] = verification["methods"]
+        method = methods[0]
+        record_value = method["record"]
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"custom domain {item.get('custom_domain_id', '?')} lacks {exc}") from None
+    if not (isinstance(domain_id, str) and re.match(ID_PATTERN, domain_id)):
+        raise ValueError(f"custom_domain_id {domain_id!r} does not match {ID_PATTERN}")
+    if type_ not in PROVISIONING_TYPES:
+        raise ValueError(f"custom domain {domain_id}: type must be one of {list(PROVISIONING_TYPES)}")
+    if status not in STATUSES:
+        raise ValueError(f"custom domain {domain_id}: status must be one of {list(STATUSES)}")
+    if not isinstance(domain, str) or not v.is_hostname(domain):
+        raise ValueError(f"custom domain {domain_id}: domain must be a host name")
+    if not isinstance(item.get("created_at"), str):
+        raise ValueError(f"custom domain {domain_id}: created_at must be a string")
+    record = DomainRecord(
+        id=domain_id,
+        domain=domain,
+        type=type_,
+        seq=seq,
+        created_at=item["created_at"],
+        record=str(record_value),
+        status=status,
+        ip_header=item.get("custom_client_ip_header"),
+        metadata=dict(item["domain_metadata"]) if isinstance(item.get("domain_metadata"), dict) else None,
+        rp_id=item.get("relying_party_identifier"),
+        origin=item.get("origin_domain_name"),
+        verification_status=verification.get("status"),
+        error_msg=verification.get("error_msg"),
+        last_verified_at=verification.get("last_verified_at"),
+        certificate=dict(item["certificate"]) if isinstance(item.get("certificate"), dict) else None,
+        primary=bool(item.get("primary", False)),
+        is_default=bool(item.get("is_default", False)),
+        method_name=str(method.get("name")) if method.get("name") else None,
+    )
+    if record.render() != item:
+        # The emulator can only reproduce states its own responses can express.
+        raise ValueError(f"custom domain {domain_id} has fields the emulator cannot reproduce: "
+                         f"{sorted(_differences(record.render(), item))}")
+    return record
+
+
+def _differences(rendered: Mapping[str, Any], item: Mapping[str, Any]) -> set[str]:
+    return {key for key in set(rendered) | set(item) if rendered.get(key, _UNSET) != item.get(key, _UNSET)}

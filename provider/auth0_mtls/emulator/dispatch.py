@@ -73,7 +73,10 @@ class Dispatcher:
         if fault is not None and fault.kind == "drop_after":
             log(None, outcome, applied)
             return None
+        # Logged before any hang, so a test can see the call applied while its answer is held.
         log(reply.status, outcome, applied)
+        if fault is not None and fault.kind == "hang_after":
+            self.stopping.wait(fault.delay_seconds)
         return reply
 
     def _serve(self, route: Route | None, request: Request) -> tuple[Reply, str]:

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Mapping
 
-FAULT_KINDS = ("status", "drop_before", "drop_after", "slow")
+# status: answer with an error, no effect. drop_before: close without effect. drop_after: apply,
+# then close without answering. slow: wait, then serve. hang_after: apply, then hold the answer
+# for delay_seconds (a client that gives up, or is killed, never learns the call succeeded).
+FAULT_KINDS = ("status", "drop_before", "drop_after", "slow", "hang_after")
 
 # Auth0 publishes no bodies for its 5xx answers; these follow the shape of its 4xx
 # bodies so that clients exercise the same parsing path.
@@ -82,8 +85,8 @@ class FaultRule:
         delay = data.get("delay_seconds", 0.0)
         if not isinstance(delay, (int, float)) or delay < 0:
             raise ValueError("delay_seconds must be a non-negative number")
-        if kind == "slow" and delay <= 0:
-            raise ValueError("a slow fault needs delay_seconds > 0")
+        if kind in ("slow", "hang_after") and delay <= 0:
+            raise ValueError(f"a {kind} fault needs delay_seconds > 0")
         method = data.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be a string")

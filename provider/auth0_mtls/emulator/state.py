@@ -131,6 +131,27 @@ class EmulatorState:
                 out.update(area.snapshot())
             return out
 
+    def load(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the tenant's data with a snapshot of the shape :meth:`snapshot` returns.
+
+        Ids, statuses, verification records, origin names, DNS and tenant settings are kept
+        exactly; an optional ``cname_api_keys`` (``{custom_domain_id: plaintext}``) restores
+        keys an edge may present. Tokens, faults, rate limits and the call log are control
+        state, not tenant data, and stay as they are. Raises ValueError (and changes
+        nothing) on a malformed snapshot. Returns the resulting snapshot.
+        """
+        if not isinstance(snapshot, Mapping):
+            raise ValueError("a snapshot must be a JSON object")
+        known = {key for area in self.areas.values() for key in area.snapshot_keys}
+        unknown = sorted(set(snapshot) - known)
+        if unknown:
+            raise ValueError(f"unknown snapshot keys {unknown}; known: {sorted(known)}")
+        with self._lock:
+            installs = [area.prepare_load(snapshot) for area in self.areas.values()]
+            for install in installs:
+                install()
+            return self.snapshot()
+
     # ------------------------------------------------------------------ tokens
 
     def issue_token(self, params: Mapping[str, Any], accepted_audiences: Collection[str],

@@ -70,12 +70,15 @@ class Area:
 
     Subclasses set :attr:`name`, :attr:`scopes` (the scopes its routes need, in the order
     tokens list them) and :attr:`routes`; they implement :meth:`reset`, and, if they hold
-    tenant data, :meth:`snapshot` and :meth:`load`.
+    tenant data, :meth:`snapshot`, :attr:`snapshot_keys` and :meth:`prepare_load`.
     """
 
     name: ClassVar[str]
     scopes: ClassVar[tuple[str, ...]] = ()
     routes: ClassVar[tuple["Route", ...]] = ()
+    # Top-level snapshot keys this area reads in :meth:`prepare_load` (those it writes, and
+    # any extra inputs such as plaintext keys that a snapshot never shows).
+    snapshot_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
@@ -96,5 +99,12 @@ class Area:
         """This area's part of ``GET /__emulator/state`` (top-level keys it owns)."""
         return {}
 
-    def load(self, snapshot: Mapping[str, Any]) -> None:
-        """Replace this area's records with those of a snapshot (the shape :meth:`snapshot` returns)."""
+    def prepare_load(self, snapshot: Mapping[str, Any]) -> Callable[[], None]:
+        """Check this area's part of a snapshot and return the function that installs it.
+
+        Raises ValueError on a malformed snapshot before anything changes, so that a
+        tenant-wide load either replaces every area or none. A key the snapshot lacks
+        means "empty" (the area's start state). Areas without tenant data (tokens) keep
+        what they hold.
+        """
+        return lambda: None

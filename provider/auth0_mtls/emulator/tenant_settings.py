@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import validation as v
 from .errors import payload_error
@@ -30,6 +30,7 @@ def validate_mtls(value: Any) -> None:
 class TenantSettings(Area):
     name = "tenant_settings"
     scopes = ("read:tenant_settings", "update:tenant_settings")
+    snapshot_keys = ("tenant_settings",)
 
     def reset(self) -> None:
         with self.lock:
@@ -69,6 +70,14 @@ class TenantSettings(Area):
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {"tenant_settings": copy.deepcopy(self._settings)}
+
+    def prepare_load(self, snapshot: Mapping[str, Any]) -> Callable[[], None]:
+        if "tenant_settings" not in snapshot:
+            return self.reset
+        document = snapshot["tenant_settings"]
+        if not isinstance(document, dict):
+            raise ValueError("tenant_settings must be an object")
+        return lambda: self.replace(document)
 
     def _admin_replace(self, request: Request) -> tuple[int, Any]:
         body = request.body()
