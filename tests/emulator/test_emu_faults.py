@@ -210,7 +210,8 @@ def test_state_and_reset(emu: Emulator, api: Api) -> None:
     emu.state.publish_dns("x.example.com", "TXT", "v")
     add_fault(api, kind="drop_before", path="/nowhere")
     snapshot = api.admin("GET", "/state").json()
-    assert set(snapshot) == {"custom_domains", "tenant_settings", "dns", "cname_api_keys_issued"}
+    assert set(snapshot) == {"custom_domains", "tenant_settings", "dns", "cname_api_keys_issued", "clients",
+                             "client_secrets", "client_credentials", "resource_servers", "client_grants"}
     assert snapshot["custom_domains"] == [created]
     assert snapshot["dns"] == {"x.example.com": {"type": "TXT", "value": "v"}}
     assert snapshot["cname_api_keys_issued"] == {}

@@ -38,7 +38,8 @@ def _verify_rate(text: str) -> RateLimitConfig | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m auth0_mtls.emulator",
-        description="Local emulator of the Auth0 Management API (custom domains, tenant settings).",
+        description="Local emulator of the Auth0 Management API (custom domains, tenant settings, clients and "
+                    "their credentials, resource servers, client grants).",
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--client-id", default="emulator-client", help="accepted client id")

@@ -2,8 +2,11 @@
 
 Areas add their own admin routes next to their API routes; the whole surface is:
 
-GET  /state                      snapshot: custom_domains, tenant_settings, dns, cname_api_keys_issued
-PUT  /state                      load a snapshot of that shape (+ optional "cname_api_keys": {id: key})
+GET  /state                      snapshot: custom_domains, dns, cname_api_keys_issued, tenant_settings, clients,
+                                 client_secrets, client_credentials ({client_id: [...]}), resource_servers,
+                                 client_grants
+PUT  /state                      load a snapshot of that shape (+ optional "cname_api_keys": {id: key});
+                                 missing keys load as empty; tokens, faults, limits and the call log stay
 POST /reset                      back to the start state (also forgets issued tokens)
 GET|DELETE /calls                call log / clear it
 GET|POST|DELETE /faults          list / add (201 {"id", ...}) / clear; DELETE /faults/{id} removes one

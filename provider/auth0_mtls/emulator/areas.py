@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from .client_credentials import ClientCredentials
+from .client_grants import ClientGrants
+from .clients import Clients
 from .custom_domains import CustomDomains
 from .management_auth import ManagementAuth
+from .resource_servers import ResourceServers
 from .store import Area
 from .tenant_settings import TenantSettings
 
@@ -11,6 +15,10 @@ AREAS: tuple[type[Area], ...] = (
     ManagementAuth,
     CustomDomains,
     TenantSettings,
+    Clients,
+    ClientCredentials,
+    ResourceServers,
+    ClientGrants,
 )
 
 

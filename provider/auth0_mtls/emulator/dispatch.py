@@ -102,7 +102,7 @@ class Dispatcher:
         bucket = route.bucket or "management"
         try:
             if route.scope is not None:
-                state.authorize(request.headers.get("Authorization"), route.scope)
+                request.scopes = state.authorize(request.headers.get("Authorization"), route.scope)
         except ApiError as exc:
             return Reply(exc.status, exc.body(), state.peek(bucket).headers()), "error"
         limits = state.peek(bucket)

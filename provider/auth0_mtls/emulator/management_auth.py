@@ -79,8 +79,10 @@ class ManagementAuth(Area):
             self._tokens[token] = _Token(frozenset(granted), self.now() + ttl)
             return {"access_token": token, "expires_in": ttl, "scope": " ".join(granted), "token_type": "Bearer"}
 
-    def authorize(self, authorization: str | None, scope: str) -> None:
-        """Check a request's ``Authorization`` header; raises 401/403 ApiErrors."""
+    def authorize(self, authorization: str | None, scope: str | tuple[str, ...]) -> frozenset[str]:
+        """Check a request's ``Authorization`` header against any of the scopes; raises 401/403
+        ApiErrors. Returns the token's scopes, for checks that depend on the body."""
+        wanted = (scope,) if isinstance(scope, str) else scope
         with self.lock:
             token = None
             if authorization:
@@ -92,8 +94,9 @@ class ManagementAuth(Area):
                 raise invalid_token()
             if record.expires_at is not None and self.now() >= record.expires_at:
                 raise invalid_token("Expired token")
-            if scope not in record.scopes:
-                raise insufficient_scope(scope)
+            if not any(item in record.scopes for item in wanted):
+                raise insufficient_scope(",".join(wanted))
+            return record.scopes
 
     # ------------------------------------------------------------------ test control
 

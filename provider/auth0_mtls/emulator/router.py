@@ -80,12 +80,19 @@ class Request:
     raw_body: bytes
     site: Site
     params: dict[str, str] = field(default_factory=dict)
+    raw_query: str = ""
+    # The bearer token's scopes, once the pipeline has checked it (Management API only).
+    scopes: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, method: str, target: str, headers: Headers, raw_body: bytes, site: Site) -> "Request":
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        return cls(method.upper(), parts.path, query, headers, raw_body, site)
+        return cls(method.upper(), parts.path, query, headers, raw_body, site, raw_query=parts.query)
+
+    def query_list(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (``?identifiers=a&identifiers=b``)."""
+        return [value for key, value in parse_qsl(self.raw_query, keep_blank_values=True) if key == name]
 
     @property
     def content_type(self) -> str:
@@ -125,7 +132,8 @@ class Route:
     method: str
     template: str
     action: Action
-    scope: str | None = None
+    # A scope, or several of which the token needs any one.
+    scope: str | tuple[str, ...] | None = None
     # Rate-limit bucket a Management API call draws on ("management", or "verify" which also
     # draws on the management bucket); None charges nothing.
     bucket: str | None = "management"
@@ -153,7 +161,7 @@ def _compile(template: str) -> re.Pattern[str]:
     return pattern
 
 
-def api(method: str, path: str, scope: str, action: Action, *, bucket: str = "management",
+def api(method: str, path: str, scope: str | tuple[str, ...], action: Action, *, bucket: str = "management",
         when: Predicate | None = None) -> Route:
     """A Management API route; ``path`` is relative to ``/api/v2``.
 

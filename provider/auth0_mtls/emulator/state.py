@@ -158,8 +158,8 @@ class EmulatorState:
                     basic_auth: tuple[str, str] | None = None) -> dict[str, Any]:
         return self._auth.issue_token(params, accepted_audiences, basic_auth)
 
-    def authorize(self, authorization: str | None, scope: str) -> None:
-        self._auth.authorize(authorization, scope)
+    def authorize(self, authorization: str | None, scope: str | tuple[str, ...]) -> frozenset[str]:
+        return self._auth.authorize(authorization, scope)
 
     def register_token(self, token: str, scopes: Iterable[str] = ALL_SCOPES, ttl: float | None = None) -> None:
         """Pre-register a bearer token (``--api-token``); ``ttl=None`` never expires."""
