@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .dispatch import Dispatcher
@@ -11,6 +14,7 @@ from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
 from .router import Site
 from .server import HttpServer
 from .state import ALL_SCOPES, EmulatorState
+from .tls import LOOPBACK_NAMES, generate, server_context
 
 RateSpec = RateLimitConfig | tuple[float, float, int] | None
 
@@ -23,10 +27,12 @@ def _as_rate(spec: RateSpec) -> RateLimitConfig | None:
 
 
 class Emulator:
-    """A running emulated tenant on ``http://127.0.0.1:<port>``.
+    """A running emulated tenant on ``http://127.0.0.1:<port>`` (``https://`` with TLS).
 
     ``verify_rate``/``management_rate`` take a :class:`RateLimitConfig`, a
     ``(rate, per_seconds, burst)`` tuple, or ``None`` to disable the bucket.
+    ``tls=True`` serves https with a private CA generated for this run (its certificate at
+    :attr:`ca_path`); ``tls_cert``/``tls_key`` serve a given certificate instead.
     """
 
     def __init__(
@@ -46,7 +52,12 @@ class Emulator:
         verbose: bool = False,
         host: str = "127.0.0.1",
         clock: Callable[[], float] = time.time,
+        tls: bool = False,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
         self.state = EmulatorState(
             client_id=client_id,
             client_secret=client_secret,
@@ -70,6 +81,10 @@ class Emulator:
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._site: Site | None = None
+        self.tls = tls or tls_cert is not None
+        self._tls_files = (Path(tls_cert), Path(tls_key)) if tls_cert is not None and tls_key is not None else None
+        self._tls_dir: Path | None = None
+        self.ca_path: Path | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -77,7 +92,16 @@ class Emulator:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = HttpServer((self._host, self._requested_port), self)
+        context = None
+        if self.tls:
+            if self._tls_files is not None:
+                cert, key = self._tls_files
+            else:
+                self._tls_dir = Path(tempfile.mkdtemp(prefix="auth0-emulator-tls-"))
+                files = generate(self._tls_dir, (self._host, *LOOPBACK_NAMES))
+                cert, key, self.ca_path = files.cert_path, files.key_path, files.ca_path
+            context = server_context(cert, key)
+        self._server = HttpServer((self._host, self._requested_port), self, context)
         self._site = Site(self.base_url, self.audience, self.accepted_audiences)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -97,6 +121,9 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
 
     def __enter__(self) -> "Emulator":
         return self.start()
@@ -123,8 +150,12 @@ class Emulator:
         return int(self._server.server_address[1])
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"{self.scheme}://{self._host}:{self.port}"
 
     @property
     def domain(self) -> str:
@@ -138,7 +169,8 @@ class Emulator:
     @property
     def accepted_audiences(self) -> frozenset[str]:
         spellings = {self._host, "127.0.0.1", "localhost"}
-        return frozenset({f"http://{host}:{self.port}/api/v2/" for host in spellings} | set(self._extra_audiences))
+        return frozenset({f"{self.scheme}://{host}:{self.port}/api/v2/" for host in spellings}
+                         | set(self._extra_audiences))
 
     # -------------------------------------------------------------- conveniences for in-process tests
 

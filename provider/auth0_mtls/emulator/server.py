@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,17 +20,35 @@ if TYPE_CHECKING:
     from .app import Emulator
 
 
+# A client that connects but never completes its handshake holds only its own thread, and only this long.
+HANDSHAKE_TIMEOUT = 10
+
+
 class HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     # socketserver's default backlog of 5 drops SYNs under concurrent clients, costing a 1 s retransmit.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], emulator: "Emulator") -> None:
+    def __init__(self, address: tuple[str, int], emulator: "Emulator",
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.emulator = emulator
+        # With a context, each connection's handshake runs in that connection's own thread
+        # (see _Handler.setup), never in the accept loop: a slow client cannot stall others.
+        self.ssl_context = ssl_context
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Failed handshakes and vanished clients are the client's business; report them only
+        # when asked to, and keep real emulator failures visible.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ssl.SSLError, ConnectionError, TimeoutError, OSError)):
+            if self.emulator.verbose:
+                sys.stderr.write(f"[auth0-emulator] {client_address[0]} connection failed: {error}\n")
+            return
+        super().handle_error(request, client_address)
 
     def track(self, sock: socket.socket, alive: bool) -> None:
         with self._open_lock:
@@ -57,6 +76,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: HttpServer
 
     def setup(self) -> None:
+        context = self.server.ssl_context
+        if context is not None:
+            self.request.settimeout(HANDSHAKE_TIMEOUT)
+            self.request = context.wrap_socket(self.request, server_side=True)
         super().setup()
         self.server.track(self.connection, True)
 
@@ -65,6 +88,9 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.track(self.connection, False)
+            if self.server.ssl_context is not None:
+                # socketserver closes the plain socket it accepted, which wrapping detached.
+                self.connection.close()
 
     def version_string(self) -> str:
         return self.server_version
