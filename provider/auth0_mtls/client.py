@@ -25,9 +25,17 @@ from .validation import CUSTOM_DOMAIN_ID
 log = logging.getLogger("auth0_mtls")
 
 USER_AGENT = "auth0-mtls/0.1 (+pulumi dynamic provider)"
-# Renew this long before the token expires, so a token never dies mid-deployment.
+# Renew this long before the token expires, so a token never dies mid-deployment; a short-lived token
+# (a tenant can issue them for a few minutes) is renewed once this fraction of its lifetime is left
+# instead, or every call would fetch a new one.
 TOKEN_RENEW_MARGIN_SECONDS = 120.0
+TOKEN_RENEW_FRACTION = 0.25
 TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
+
+
+def renew_margin(lifetime: float) -> float:
+    """How long before expiry a token of this lifetime is renewed."""
+    return min(TOKEN_RENEW_MARGIN_SECONDS, max(0.0, lifetime) * TOKEN_RENEW_FRACTION)
 
 
 def custom_domain_path(custom_domain_id: str, suffix: str = "") -> str:
@@ -85,6 +93,7 @@ class ManagementClient:
         self._token_lock = threading.Lock()
         self._token: str | None = credentials.api_token
         self._token_expires_at = float("inf") if credentials.api_token else 0.0
+        self._token_renew_at = self._token_expires_at
         self.token_fetches = 0
 
     # -- tokens ---------------------------------------------------------------------------------
@@ -92,7 +101,7 @@ class ManagementClient:
     def _access_token(self, stale: str | None = None) -> str:
         """A valid token; fetched once and shared by all threads. ``stale`` forces a renewal of that token."""
         with self._token_lock:
-            fresh = self._token is not None and time.time() < self._token_expires_at - TOKEN_RENEW_MARGIN_SECONDS
+            fresh = self._token is not None and time.time() < self._token_renew_at
             if fresh and self._token != stale:
                 return self._token  # type: ignore[return-value]
             if self.credentials.api_token and not self.credentials.client_id:
@@ -127,7 +136,9 @@ class ManagementClient:
             raise _error_from_response("POST", path, response)
         body = response.json()
         self._token = body["access_token"]
-        self._token_expires_at = time.time() + float(body.get("expires_in", 86400))
+        lifetime = float(body.get("expires_in", 86400))
+        self._token_expires_at = time.time() + lifetime
+        self._token_renew_at = self._token_expires_at - renew_margin(lifetime)
         self.token_fetches += 1
         log.debug("fetched a Management API token (scopes: %s)", body.get("scope", ""))
 
