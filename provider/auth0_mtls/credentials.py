@@ -37,6 +37,12 @@ class Credentials:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     api_token: str | None = field(default=None, repr=False)
+    namespace: str = "auth0"  # the stack config namespace they were read from
+    domain_source: str = "auth0:domain"  # where the domain came from, for messages (or AUTH0_DOMAIN)
+
+    def key(self, name: str) -> str:
+        """The stack config key of one setting of this tenant, e.g. ``auth0-eu:clientSecret``."""
+        return f"{self.namespace}:{name}"
 
     @property
     def audience(self) -> str:

@@ -30,8 +30,11 @@ class ApiError(Auth0MtlsError):
         error_code: str | None = None,
         hint: str | None = None,
         after_retry: bool = False,
+        host: str | None = None,
     ) -> None:
         self.method = method
+        # The tenant's host: with several tenants in one program, which one answered matters.
+        self.host = host
         self.path = path
         self.status = status
         self.error_code = error_code
@@ -45,7 +48,8 @@ class ApiError(Auth0MtlsError):
     def _render(self) -> str:
         status = str(self.status) if self.status is not None else "no response"
         code = f" {self.error_code}" if self.error_code else ""
-        text = f"Auth0 Management API {self.method} {self.path} failed: {status}{code}: {self.api_message}"
+        where = f" at {self.host}" if self.host else ""
+        text = f"Auth0 Management API{where} {self.method} {self.path} failed: {status}{code}: {self.api_message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

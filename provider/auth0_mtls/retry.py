@@ -23,12 +23,19 @@ MAX_SINGLE_WAIT_SECONDS = 60.0
 
 
 class RetryBudgetExhausted(Exception):
-    """Waiting any longer would pass the request's wait budget."""
+    """Waiting any longer would pass the request's wait budget.
 
-    def __init__(self, status: int | None, waited: float, next_wait: float) -> None:
+    ``status`` is the answer that would have been retried (``None``: no answer at all, and ``error``
+    is why), so the caller can say what it was waiting out: rate limiting, a failing gateway, or a
+    host it cannot reach.
+    """
+
+    def __init__(self, status: int | None, waited: float, next_wait: float,
+                 error: BaseException | None = None) -> None:
         self.status = status
         self.waited = waited
         self.next_wait = next_wait
+        self.error = error
         super().__init__(f"gave up after waiting {waited:.1f}s; the next wait would have been {next_wait:.1f}s")
 
 
@@ -119,7 +126,8 @@ class Auth0Retry(Retry):
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         wait = self._planned_wait(response)
         if self.waited + wait > self.wait_budget:
-            raise RetryBudgetExhausted(response.status if response is not None else None, self.waited, wait)
+            error = self.history[-1].error if response is None and self.history else None
+            raise RetryBudgetExhausted(response.status if response is not None else None, self.waited, wait, error)
         if wait > 0:
             time.sleep(wait)
             self.waited += wait
