@@ -65,3 +65,18 @@ class ApiError(Auth0MtlsError):
 
 class RateLimitError(ApiError):
     """Auth0 kept answering 429 for longer than the configured retry budget."""
+
+
+class TenantMismatch(ConfigurationError):
+    """A resource's stack config namespace now points at another tenant than the one it lives in;
+    refused before any call, so neither tenant is touched."""
+
+
+class DeadlineReached(ApiError):
+    """Waiting out a rate limit or a retry would pass the operation's deadline (e.g. a
+    verification's ``timeout_seconds``)."""
+
+
+class Interrupted(Auth0MtlsError):
+    """The Pulumi engine that started this provider process is gone (a second Ctrl-C, a killed
+    CLI): the operation stops instead of calling Auth0 for nobody."""

@@ -15,8 +15,13 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .provider_base import Auth0Provider, changed_keys, info, update_diff
 from .validation import bool_failures, is_unknown
 
-INPUTS = ("enable_endpoint_aliases", "restore_on_delete")
-OUTPUTS = ("tenant", "previous_mtls")
+# `tenant` is two things here, both kept: the input names the stack config namespace (as on every
+# resource), while the output `tenant` has been the tenant's host (and the id) since 0.1. The
+# namespace is recorded as `tenant_namespace`; nothing may read the namespace from `tenant` in the
+# outputs, which is what diff, read, update and delete receive.
+INPUTS = ("enable_endpoint_aliases", "restore_on_delete", "tenant")
+OUTPUTS = ("tenant", "previous_mtls", "tenant_host", "tenant_namespace")
+WHAT = "the tenant's mtls setting (TenantMtlsSettings)"
 
 
 def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
@@ -24,6 +29,21 @@ def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
     if inputs["restore_on_delete"] is None:
         inputs["restore_on_delete"] = True
     return inputs
+
+
+def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs that match the state: what refresh records. The namespace comes from
+    ``tenant_namespace``, never from the ``tenant`` output (the host)."""
+    return normalize_inputs({**{key: outs.get(key) for key in INPUTS}, "tenant": outs.get("tenant_namespace")})
+
+
+def outputs(inputs: Mapping[str, Any], host: str, **fields: Any) -> dict[str, Any]:
+    """Outputs from inputs plus computed fields, with ``tenant`` the host and ``tenant_namespace``
+    the namespace (``{**inputs, ...}`` alone would store the namespace under ``tenant``)."""
+    outs = {key: value for key, value in inputs.items() if key != "tenant"}
+    outs.update(fields)
+    outs.update({"tenant": host, "tenant_host": host, "tenant_namespace": inputs.get("tenant")})
+    return outs
 
 
 def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -52,16 +72,27 @@ def flatten(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class TenantMtlsSettingsProvider(Auth0Provider):
+    namespace_output = "tenant_namespace"
+
+    def host_in(self, outs: Mapping[str, Any]) -> str | None:
+        # State written by 0.1 has no tenant_host, but its `tenant` output is the host.
+        return outs.get("tenant_host") or outs.get("tenant")
+
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs) + self.tenant_failures(inputs)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return update_diff(changed_keys(olds, news, INPUTS))
+        tenant = self.tenant_diff(olds, news, WHAT)
+        if tenant == "replace":
+            return DiffResult(changes=True, replaces=["tenant"], delete_before_replace=False)
+        return update_diff(changed_keys(olds, news, ("enable_endpoint_aliases", "restore_on_delete"))
+                           + (["tenant"] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
-        client = self.client
+        client = self.client_for(inputs.get("tenant"))
         previous = live_mtls(client.get_tenant_settings(fields="mtls"))
         wanted = expand(inputs)
         # Already as declared (an object, not merely absent): the read is all it takes.
@@ -69,27 +100,31 @@ class TenantMtlsSettingsProvider(Auth0Provider):
         tenant = client.credentials.tenant
         info(f"tenant {tenant}: mtls.enable_endpoint_aliases set to {inputs['enable_endpoint_aliases']} "
              f"(was {'absent' if previous is None else previous.get('enable_endpoint_aliases')})")
-        return CreateResult(tenant, {**inputs, **flatten(settings), "tenant": tenant, "previous_mtls": previous})
+        return CreateResult(tenant, outputs(inputs, tenant, **flatten(settings), previous_mtls=previous))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        settings = self.client.get_tenant_settings(fields="mtls")
-        outs = {**props, **flatten(settings)}
-        return ReadResult(id_, outs, normalize_inputs(outs))
+        client = self.bound_client(props, WHAT)
+        settings = client.get_tenant_settings(fields="mtls")
+        outs = outputs(inputs_from_outputs(props), client.credentials.tenant, **{
+            **{key: value for key, value in props.items() if key not in INPUTS}, **flatten(settings)})
+        return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
-        outs = {**olds, **inputs}
+        client = self.bound_client(olds, WHAT, news=inputs)
+        computed = {key: value for key, value in olds.items() if key not in INPUTS}
         if inputs["enable_endpoint_aliases"] != olds.get("enable_endpoint_aliases"):
-            outs.update(flatten(self.client.update_tenant_settings(expand(inputs))))
-        return UpdateResult(outs)
+            computed.update(flatten(client.update_tenant_settings(expand(inputs))))
+        return UpdateResult(outputs(inputs, client.credentials.tenant, **computed))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.bound_client(props, WHAT)
         if not props.get("restore_on_delete", True):
             info(f"tenant {id_}: leaving mtls as it is (restore_on_delete is false)")
             return
         previous = props.get("previous_mtls")
         # {"mtls": null} removes the object, which is how "absent" is restored.
-        self.client.update_tenant_settings({"mtls": previous})
+        client.update_tenant_settings({"mtls": previous})
         info(f"tenant {id_}: mtls restored to {'absent' if previous is None else previous}")
 
 
@@ -101,6 +136,9 @@ class TenantMtlsSettingsArgs:
     """Send mTLS clients to ``mtls.<custom domain>`` (advertised as ``mtls_endpoint_aliases``)."""
     restore_on_delete: Optional[pulumi.Input[bool]] = None
     """On delete, put back the ``mtls`` value the tenant had before (default true); false leaves it."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the tenant (default ``auth0``). Unlike the input, the
+    ``tenant`` *output* is the tenant's host, as it has always been."""
 
 
 class TenantMtlsSettings(pulumi.dynamic.Resource, module="auth0_mtls", name="TenantMtlsSettings"):
@@ -109,6 +147,10 @@ class TenantMtlsSettings(pulumi.dynamic.Resource, module="auth0_mtls", name="Ten
     enable_endpoint_aliases: pulumi.Output[bool]
     restore_on_delete: pulumi.Output[bool]
     tenant: pulumi.Output[str]
+    """The tenant's host (also the id). The ``tenant`` input, a config namespace, is
+    ``tenant_namespace`` among the outputs."""
+    tenant_host: pulumi.Output[str]
+    tenant_namespace: pulumi.Output[Optional[str]]
     previous_mtls: pulumi.Output[Optional[dict[str, bool]]]
     """The ``mtls`` object before this resource changed it (``None``: absent); restored on delete."""
 
@@ -120,10 +162,12 @@ class TenantMtlsSettings(pulumi.dynamic.Resource, module="auth0_mtls", name="Ten
         *,
         enable_endpoint_aliases: Optional[pulumi.Input[bool]] = None,
         restore_on_delete: Optional[pulumi.Input[bool]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = TenantMtlsSettingsArgs(enable_endpoint_aliases=enable_endpoint_aliases,  # type: ignore[arg-type]
-                                          restore_on_delete=restore_on_delete)
+                                          restore_on_delete=restore_on_delete, tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
-        props.update({key: None for key in OUTPUTS})
+        # `tenant` is an input and an output: the input value (the namespace) must survive.
+        props.update({key: None for key in OUTPUTS if key not in INPUTS})
         super().__init__(TenantMtlsSettingsProvider(), resource_name, props, opts)

@@ -14,14 +14,16 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from .errors import ApiError, Auth0MtlsError
 from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
-from .validation import custom_domain_id_failures, is_unknown, positive_number_failures
+from .validation import MIN_POLL_INTERVAL_SECONDS, custom_domain_id_failures, is_unknown, positive_number_failures
 
 DEFAULT_TIMEOUT_SECONDS = 600
 # Auth0 allows 5 verify calls per minute per tenant: one every 12 s never trips it.
 DEFAULT_POLL_INTERVAL_SECONDS = 12
 MAX_TIMEOUT_SECONDS = 3 * 24 * 3600  # Auth0 drops a pending verification after three days
-INPUTS = ("custom_domain_id", "timeout_seconds", "poll_interval_seconds")
-OUTPUTS = ("domain", "status", "origin_domain_name", "cname_api_key", "cname_api_key_captured", "verified_at")
+# `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
+INPUTS = ("custom_domain_id", "timeout_seconds", "poll_interval_seconds", "tenant")
+OUTPUTS = ("domain", "status", "origin_domain_name", "cname_api_key", "cname_api_key_captured", "verified_at",
+           "tenant_host")
 
 
 class VerificationTimeout(Auth0MtlsError):
@@ -50,7 +52,9 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     if not is_unknown(inputs["timeout_seconds"]):
         failures += positive_number_failures("timeout_seconds", inputs["timeout_seconds"], maximum=MAX_TIMEOUT_SECONDS)
     if not is_unknown(inputs["poll_interval_seconds"]):
-        failures += positive_number_failures("poll_interval_seconds", inputs["poll_interval_seconds"], maximum=3600)
+        failures += positive_number_failures(
+            "poll_interval_seconds", inputs["poll_interval_seconds"], maximum=3600,
+            minimum=MIN_POLL_INTERVAL_SECONDS, why_minimum=" (Auth0 allows 5 verify calls a minute)")
     return failures
 
 
@@ -96,22 +100,32 @@ def _now() -> str:
 
 # -- provider -----------------------------------------------------------------------------------
 
+def describe(outs: Mapping[str, Any], custom_domain_id: str) -> str:
+    domain = outs.get("domain")
+    return f"the verification of custom domain {domain} ({custom_domain_id})" if domain else \
+        f"the verification of custom domain {custom_domain_id}"
+
+
 class CustomDomainVerificationProvider(Auth0Provider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs) + self.tenant_failures(inputs)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if changed_keys(olds, news, ("custom_domain_id",)):
-            return DiffResult(changes=True, replaces=["custom_domain_id"], delete_before_replace=False)
-        return update_diff(changed_keys(olds, news, ("timeout_seconds", "poll_interval_seconds")))
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        tenant = self.tenant_diff(olds, news, describe(olds, id_))
+        replaces = changed_keys(olds, news, ("custom_domain_id",)) + (["tenant"] if tenant == "replace" else [])
+        if replaces:
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        return update_diff(changed_keys(olds, news, ("timeout_seconds", "poll_interval_seconds"))
+                           + (["tenant"] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
         domain_id = inputs["custom_domain_id"]
         timeout = float(inputs["timeout_seconds"])
         interval = float(inputs["poll_interval_seconds"])
-        client = self.client
+        client = self.client_for(inputs.get("tenant"))
         started = time.monotonic()
         attempts = 0
         while True:
@@ -143,27 +157,33 @@ class CustomDomainVerificationProvider(Auth0Provider):
              + ("; cname_api_key captured (stored as a secret)" if key else ""))
         outs = flatten(obj)
         outs["verified_at"] = _now()
-        return CreateResult(domain_id, {**inputs, **outs})
+        return CreateResult(domain_id, {**inputs, **outs, **self.tenant_outputs(client, inputs)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = self.bound_client(props, describe(props, id_))
         try:
-            obj = self.client.get_custom_domain(id_)
+            obj = client.get_custom_domain(id_)
         except ApiError as exc:
             if exc.is_not_found:
-                warn(f"custom domain {id_} no longer exists; its verification is removed from state")
+                warn(f"custom domain {id_} no longer exists in Auth0 tenant {client.credentials.tenant}; its "
+                     "verification is removed from state")
                 return ReadResult(None, {})
             raise
         inputs = normalize_inputs(props)
-        return ReadResult(id_, {**inputs, **flatten(obj, props)}, inputs)
+        return ReadResult(id_, {**inputs, **flatten(obj, props), **self.tenant_outputs(client, inputs)}, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = normalize_inputs(news)
+        client = self.bound_client(olds, describe(olds, id_), news=inputs)
         # Only the wait settings can change in place; they matter for the next create only.
-        return UpdateResult({**olds, **normalize_inputs(news)})
+        return UpdateResult({**olds, **inputs, **self.tenant_outputs(client, inputs)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        # A verification cannot be undone in Auth0; deleting the resource only forgets it.
-        info(f"custom domain {props.get('domain')} ({id_}) stays verified in Auth0; the verification is removed "
-             "from the stack only")
+        # A verification cannot be undone in Auth0; deleting the resource only forgets it. The
+        # binding is still checked, so a repointed namespace is reported here too.
+        client = self.bound_client(props, describe(props, id_))
+        info(f"custom domain {props.get('domain')} ({id_}) stays verified in Auth0 tenant "
+             f"{client.credentials.tenant}; the verification is removed from the stack only")
 
 
 # -- the resource -------------------------------------------------------------------------------
@@ -177,7 +197,9 @@ class CustomDomainVerificationArgs:
     timeout_seconds: Optional[pulumi.Input[float]] = None
     """How long ``pulumi up`` waits for the DNS record to be seen (default 600)."""
     poll_interval_seconds: Optional[pulumi.Input[float]] = None
-    """Seconds between verify calls (default 12: Auth0 allows 5 verify calls per minute)."""
+    """Seconds between verify calls (default 12: Auth0 allows 5 verify calls per minute; at least 1)."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the domain's tenant (default ``auth0``); use the domain's."""
 
 
 class CustomDomainVerification(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDomainVerification"):
@@ -201,6 +223,9 @@ class CustomDomainVerification(pulumi.dynamic.Resource, module="auth0_mtls", nam
     before this resource existed."""
     cname_api_key_captured: pulumi.Output[bool]
     verified_at: pulumi.Output[str]
+    tenant: pulumi.Output[Optional[str]]
+    tenant_host: pulumi.Output[str]
+    """The host of the tenant the domain lives in."""
 
     def __init__(
         self,
@@ -211,11 +236,12 @@ class CustomDomainVerification(pulumi.dynamic.Resource, module="auth0_mtls", nam
         custom_domain_id: Optional[pulumi.Input[str]] = None,
         timeout_seconds: Optional[pulumi.Input[float]] = None,
         poll_interval_seconds: Optional[pulumi.Input[float]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = CustomDomainVerificationArgs(custom_domain_id=custom_domain_id,  # type: ignore[arg-type]
                                                 timeout_seconds=timeout_seconds,
-                                                poll_interval_seconds=poll_interval_seconds)
+                                                poll_interval_seconds=poll_interval_seconds, tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         props.update({key: None for key in OUTPUTS})
         secret = pulumi.ResourceOptions(additional_secret_outputs=["cname_api_key"])
