@@ -19,9 +19,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .credentials import Credentials
-from .errors import ApiError, ConfigurationError, RateLimitError, UnsafeInputError
+from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitError, UnsafeInputError
 from .pacing import RateGate, bucket_of
-from .retry import Auth0Retry, RetryBudgetExhausted
+from .retry import Auth0Retry, RetryBudgetExhausted, time_left
 from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError, ProtocolError,
                                 ReadTimeoutError)
 from .validation import CUSTOM_DOMAIN_ID
@@ -213,10 +213,8 @@ class ManagementClient:
         token = self._access_token()
         bucket = bucket_of(path)
         for attempt in (1, 2):
-            self._gate.wait(bucket)
-            response = self._transmit(method, path, json=json, params=params,
+            response = self._transmit(method, path, bucket=bucket, json=json, params=params,
                                       headers={"Authorization": f"Bearer {token}"})
-            self._gate.observe(bucket, response.status_code, response.headers)
             if response.status_code == 401 and attempt == 1:
                 # Expired or revoked: one new token, one more try.
                 token = self._access_token(stale=token)
@@ -228,13 +226,28 @@ class ManagementClient:
         body = response.json() if response.content else None
         return body, _possibly_applied_before(response)
 
-    def _transmit(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One HTTP exchange, retries included; failures become ``ApiError``s that name the tenant's
-        host and the cause, and carry nothing from the request (no token, no secret)."""
+    def _transmit(self, method: str, path: str, bucket: str | None = None, **kwargs: Any) -> requests.Response:
+        """One HTTP exchange, pacing and retries included; failures become ``ApiError``s that name
+        the tenant's host and the cause, and carry nothing from the request (no token, no secret)."""
         host = self.credentials.tenant
         try:
-            return self._session.request(method, self.credentials.base_url + path, timeout=TIMEOUT, **kwargs)
+            if bucket is not None:
+                self._gate.wait(bucket)
+            left = time_left()
+            # Within a deadline (a verification's timeout), a slow answer may not outlast it either.
+            timeout = TIMEOUT if left is None else (TIMEOUT[0], max(1.0, min(TIMEOUT[1], left)))
+            response = self._session.request(method, self.credentials.base_url + path, timeout=timeout, **kwargs)
+            if bucket is not None:
+                self._gate.observe(bucket, response.status_code, response.headers)
+            return response
         except RetryBudgetExhausted as exc:
+            if exc.past_deadline:
+                waiting_for = ("Auth0's rate limit (429) to reset" if exc.status == 429 else
+                               f"a retry after {exc.status}" if exc.status is not None else
+                               f"a retry ({describe_network_failure(exc.error)})")
+                raise DeadlineReached(method, path, exc.status,
+                                      f"stopped at the operation's deadline: the next wait, {exc.next_wait:.1f}s for "
+                                      f"{waiting_for}, would have passed it", "deadline", host=host) from None
             if exc.status == 429:
                 raise RateLimitError(method, path, exc.status,
                                      f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
