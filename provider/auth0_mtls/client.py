@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError, ProtocolError,
+                                ReadTimeoutError)
 
 from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitError, UnsafeInputError
 from .pacing import RateGate, bucket_of
 from .retry import Auth0Retry, RetryBudgetExhausted, time_left
-from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError, ProtocolError,
-                                ReadTimeoutError)
 from .validation import CUSTOM_DOMAIN_ID
 
 log = logging.getLogger("auth0_mtls")
