@@ -110,6 +110,12 @@ def test_a_killed_domain_create_meets_a_409_on_every_plain_path(stack: Stack, em
     assert emu.api_calls() == []
     assert pending(stack) == [("creating", "CustomDomain:login")]
 
+    # destroy: the domain is not in state, so it is not deleted either.
+    emu.clear_calls()
+    stack.destroy()
+    assert emu.api_calls() == [] and len(emu.domains()) == 1
+    assert pending(stack) == [("creating", "CustomDomain:login")]
+
     # --import-pending-creates: accepted, the pending operation is dropped, and nothing is imported:
     # the engine imports by reading with the id alone, which a dynamic provider cannot do.
     stack.refresh("--import-pending-creates", DOMAIN_URN, "--import-pending-creates", orphan["custom_domain_id"])
