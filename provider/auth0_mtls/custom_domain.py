@@ -167,9 +167,10 @@ def describe(domain: Any, custom_domain_id: str | None = None) -> str:
 def conflict_advice(domain: str) -> str:
     """What to do when the domain to create exists already: the three ways that happens."""
     return (f"if an earlier `pulumi up` was interrupted while creating {domain} (its next runs warn about pending "
-            "operations), this is the domain it made: set adopt_existing=True on this CustomDomain, run `pulumi up`, "
-            "then `pulumi refresh --clear-pending-creates`. If this is `pulumi up --replace` of this resource, Auth0 "
-            "refuses two domains with one name: set the resource option delete_before_replace=True and run it again. "
+            "operations), this is the domain it made: run `pulumi refresh --clear-pending-creates`, set "
+            "adopt_existing=True on this CustomDomain and run `pulumi up`. If this is `pulumi up --replace` of it, "
+            "Auth0 refuses two domains with one name: set the resource option delete_before_replace=True and run it "
+            "again. "
             "Otherwise set adopt_existing=True to manage it with this program, or delete it first")
 
 
