@@ -8,40 +8,13 @@ import re
 from typing import Any
 
 import pytest
-import requests
 
 from auth0_mtls import client_authentication as ca
 from auth0_mtls import client_credential as cc
 from auth0_mtls import resource_server_pop as rs
 from auth0_mtls.errors import ApiError
 from certs import make_certificate
-
-IDENTIFIER = "https://api.example.com/payments"
-
-
-class Mgmt:
-    def __init__(self, emu: Any) -> None:
-        self.base = emu.base_url
-        token = requests.post(f"{self.base}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": "emulator-client", "client_secret": "emulator-secret",
-            "audience": f"{self.base}/api/v2/"}, timeout=10).json()["access_token"]
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, expect: int | tuple[int, ...] = 200, **kw: Any) -> Any:
-        response = self.http.request(method, f"{self.base}/api/v2{path}", timeout=10, **kw)
-        assert response.status_code in ((expect,) if isinstance(expect, int) else expect), response.text
-        return response.json() if response.content else None
-
-    def create_client(self, **extra: Any) -> dict[str, Any]:
-        return self.call("POST", "/clients", 201, json={"name": "partner-a", "app_type": "non_interactive",
-                                                        "token_endpoint_auth_method": "client_secret_post", **extra})
-
-    def client(self, client_id: str) -> dict[str, Any]:
-        return self.call("GET", f"/clients/{client_id}")
-
-    def create_api(self, **extra: Any) -> dict[str, Any]:
-        return self.call("POST", "/resource-servers", 201, json={"name": "Payments", "identifier": IDENTIFIER, **extra})
+from mgmt import IDENTIFIER, Mgmt
 
 
 @pytest.fixture
