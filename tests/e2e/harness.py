@@ -198,6 +198,13 @@ class EmulatorAdmin:
     def domains(self) -> list[dict[str, Any]]:
         return self.state()["custom_domains"]
 
+    def load_state(self, snapshot: dict[str, Any], cname_api_keys: dict[str, str] | None = None) -> dict[str, Any]:
+        """Put the tenant back as ``snapshot`` (a ``state()`` result) shows it; keys restore edge access."""
+        body = {**snapshot, **({"cname_api_keys": cname_api_keys} if cname_api_keys else {})}
+        r = self.http.put(f"{self.base_url}/__emulator/state", json=body)
+        r.raise_for_status()
+        return r.json()
+
     def publish_dns(self, name: str, value: str, type_: str = "TXT") -> None:
         r = self.http.put(f"{self.base_url}/__emulator/dns/{name}", json={"type": type_, "value": value})
         r.raise_for_status()

@@ -106,3 +106,25 @@ def api(emu: Emulator) -> Api:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+def make_certificate(subject: list[tuple[Any, str]] | None = None, *, days: int = 365,
+                     issuer: list[tuple[Any, str]] | None = None) -> str:
+    """A fresh PEM certificate (EC P-256) with the subject's RDNs in the given order."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    attrs = subject or [(NameOID.COUNTRY_NAME, "es"), (NameOID.ORGANIZATION_NAME, "Example"),
+                        (NameOID.COMMON_NAME, "client.example.com")]
+    name = x509.Name([x509.NameAttribute(oid, value) for oid, value in attrs])
+    issuer_name = x509.Name([x509.NameAttribute(oid, value) for oid, value in issuer]) if issuer else name
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + datetime.timedelta(days=days, seconds=7)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -380,7 +380,7 @@ def test_unknown_route_and_method(api: Api) -> None:
     response = api.post("/api/v2/custom-domains/cd_0000000000000000")
     assert response.status_code == 404
     assert response.json() == {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
-    assert api.get("/api/v2/clients").status_code == 404
+    assert api.get("/api/v2/connections").status_code == 404
     assert requests.get(api.base + "/", timeout=10).status_code == 404
 
 

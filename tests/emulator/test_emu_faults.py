@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
 from typing import Any
 
@@ -209,7 +210,8 @@ def test_state_and_reset(emu: Emulator, api: Api) -> None:
     emu.state.publish_dns("x.example.com", "TXT", "v")
     add_fault(api, kind="drop_before", path="/nowhere")
     snapshot = api.admin("GET", "/state").json()
-    assert set(snapshot) == {"custom_domains", "tenant_settings", "dns", "cname_api_keys_issued"}
+    assert set(snapshot) == {"custom_domains", "tenant_settings", "dns", "cname_api_keys_issued", "clients",
+                             "client_secrets", "client_credentials", "resource_servers", "client_grants"}
     assert snapshot["custom_domains"] == [created]
     assert snapshot["dns"] == {"x.example.com": {"type": "TXT", "value": "v"}}
     assert snapshot["cname_api_keys_issued"] == {}
@@ -220,3 +222,43 @@ def test_state_and_reset(emu: Emulator, api: Api) -> None:
     assert api.admin("GET", "/nothing-here").status_code == 404
     config = api.admin("GET", "/config").json()
     assert config["audience"] == emu.audience
+
+
+def test_hang_after_applies_then_holds_the_answer(api: Api, emu: Emulator) -> None:
+    add_fault(api, method="POST", path=CREATE, kind="hang_after", delay_seconds=30)
+    outcome: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            outcome["response"] = api.post(CREATE, json={"domain": "held.example.com", "type": "self_managed_certs"})
+        except requests.RequestException as exc:
+            outcome["error"] = exc
+
+    caller = threading.Thread(target=call)
+    started = time.monotonic()
+    caller.start()
+    deadline = started + 10
+    while not any(c["path"] == CREATE for c in emu.state.calls()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # Applied and logged, while the caller is still waiting for its answer.
+    assert [d["domain"] for d in emu.state.snapshot()["custom_domains"]] == ["held.example.com"]
+    last = emu.state.calls()[-1]
+    assert (last["status"], last["outcome"], last["applied"]) == (201, "fault:hang_after", True)
+    assert caller.is_alive() and not outcome
+    # Stopping the emulator ends the hang at once instead of after 30 s.
+    emu.stop()
+    caller.join(timeout=10)
+    assert not caller.is_alive() and time.monotonic() - started < 10
+    assert "response" not in outcome or outcome["response"].status_code == 201
+
+
+def test_hang_after_answers_once_the_delay_is_over(api: Api) -> None:
+    add_fault(api, method="GET", path=CREATE, kind="hang_after", delay_seconds=0.4)
+    started = time.monotonic()
+    response = api.get(CREATE)
+    assert time.monotonic() - started >= 0.4
+    assert response.status_code == 200 and response.json() == []
+    add_fault(api, method="GET", path=CREATE, kind="hang_after", delay_seconds=5)
+    with pytest.raises(requests.Timeout):
+        api.session.get(api.base + CREATE, timeout=0.3)
+    assert api.admin("POST", "/faults", json={"kind": "hang_after"}).status_code == 400

@@ -247,3 +247,93 @@ def test_every_recorded_state_parses(sdk: Sdk, make_emu: Callable[..., Emulator]
             CustomDomain.model_validate(item)
         except pydantic.ValidationError as exc:  # pragma: no cover - the assertion message is the point
             pytest.fail(f"SDK model rejects {item}: {exc}")
+
+
+# ---------------------------------------------------------------------- certificate-bound clients
+
+
+def test_clients_and_credentials_via_sdk(sdk: Sdk) -> None:
+    from auth0.management.types import (
+        ClientCredential,
+        CreateClientResponseContent,
+        GetClientResponseContent,
+        PostClientCredentialResponseContent,
+        UpdateClientResponseContent,
+    )
+
+    from .conftest import make_certificate
+
+    clients = sdk.client.clients
+    created = clients.create(name="sdk-app", app_type="non_interactive", token_endpoint_auth_method="client_secret_post")
+    assert isinstance(created, CreateClientResponseContent)
+    assert created.client_id and created.client_secret and created.token_endpoint_auth_method == "client_secret_post"
+    pem = make_certificate()
+    cred = clients.credentials.create(created.client_id, credential_type="x509_cert", name="sdk", pem=pem)
+    assert isinstance(cred, PostClientCredentialResponseContent)
+    assert cred.thumbprint_sha_256 and cred.expires_at is not None and cred.id and cred.id.startswith("cred_")
+    ca = clients.credentials.create(created.client_id, credential_type="cert_subject_dn", subject_dn="CN=sdk")
+    listed = clients.credentials.list(created.client_id)
+    assert [item.id for item in listed] == [cred.id, ca.id]
+    assert all(isinstance(item, ClientCredential) for item in listed)
+    assert clients.credentials.get(created.client_id, ca.id).subject_dn == "CN=sdk"
+
+    attached = clients.update(created.client_id, client_authentication_methods={
+        "self_signed_tls_client_auth": {"credentials": [{"id": cred.id}]}}, token_endpoint_auth_method=None)
+    assert isinstance(attached, UpdateClientResponseContent)
+    assert attached.client_secret is None and attached.token_endpoint_auth_method is None
+    slot = attached.client_authentication_methods
+    assert slot is not None and slot.self_signed_tls_client_auth is not None
+    assert [c.id for c in slot.self_signed_tls_client_auth.credentials] == [cred.id]
+    with pytest.raises(BadRequestError) as still:
+        clients.credentials.delete(created.client_id, cred.id)
+    assert still.value.body["message"] == "Cannot delete credential still associated with a client"
+
+    pop = clients.update(created.client_id, require_proof_of_possession=True, compliance_level="fapi2_sp_mtls_mtls")
+    assert pop.require_proof_of_possession is True and pop.compliance_level == "fapi2_sp_mtls_mtls"
+    reverted = clients.update(created.client_id, client_authentication_methods=None,
+                              token_endpoint_auth_method="client_secret_post")
+    assert reverted.client_secret == created.client_secret
+    assert reverted.client_authentication_methods is None
+    clients.credentials.delete(created.client_id, cred.id)
+    fetched = clients.get(created.client_id)
+    assert isinstance(fetched, GetClientResponseContent) and fetched.token_endpoint_auth_method == "client_secret_post"
+    assert [c.client_id for c in clients.list()] == [created.client_id]
+    clients.delete(created.client_id)
+    with pytest.raises(NotFoundError) as gone:
+        clients.get(created.client_id)
+    assert gone.value.body["errorCode"] == "inexistent_client"
+
+
+def test_resource_servers_and_grants_via_sdk(sdk: Sdk) -> None:
+    from auth0.management.types import (
+        CreateClientGrantResponseContent,
+        CreateResourceServerResponseContent,
+        ResourceServerProofOfPossession,
+    )
+
+    servers = sdk.client.resource_servers
+    created = servers.create(identifier="https://api.example.com/sdk", name="SDK API")
+    assert isinstance(created, CreateResourceServerResponseContent)
+    assert created.id and created.signing_alg == "RS256" and created.token_lifetime == 86400
+    assert servers.get("https://api.example.com/sdk").id == created.id  # by identifier
+    bound = servers.update(created.id, proof_of_possession=ResourceServerProofOfPossession(mechanism="mtls",
+                                                                                           required=True))
+    assert bound.proof_of_possession is not None and bound.proof_of_possession.required_for is None
+    assert [rs.id for rs in servers.list()] == [created.id]
+    with pytest.raises(ConflictError):
+        servers.create(identifier="https://api.example.com/sdk", request_options=NO_RETRY)
+
+    client_id = sdk.client.clients.create(name="m2m", app_type="non_interactive").client_id
+    grants = sdk.client.client_grants
+    grant = grants.create(client_id=client_id, audience="https://api.example.com/sdk", scope=["read:x"])
+    assert isinstance(grant, CreateClientGrantResponseContent)
+    assert grant.id and grant.id.startswith("cgr_") and grant.scope == ["read:x"]
+    assert [g.id for g in grants.list(audience="https://api.example.com/sdk", client_id=client_id)] == [grant.id]
+    with pytest.raises(ConflictError):
+        grants.create(client_id=client_id, audience="https://api.example.com/sdk", scope=[],
+                      request_options=NO_RETRY)
+    grants.delete(grant.id)
+    assert list(grants.list()) == []
+    servers.delete(created.id)
+    with pytest.raises(NotFoundError):
+        servers.get(created.id)

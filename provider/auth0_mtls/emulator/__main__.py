@@ -1,7 +1,9 @@
 """Command line entry point: ``python -m auth0_mtls.emulator --port PORT``.
 
-Prints exactly one line, ``Auth0 Management API emulator listening on <url>``, once the
-socket is bound, so that scripts can start it with ``--port 0`` and parse the URL.
+Prints ``Auth0 Management API emulator listening on <url>`` once the socket is bound, so
+that scripts can start it with ``--port 0`` and parse the URL; it is the last line printed
+at startup and means "ready". With ``--tls`` (and no ``--tls-cert``) the line before it is
+``CA certificate: <path>``, the private CA a client must trust; the file lives until exit.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 from types import FrameType
 
 from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
-from .server import Emulator
+from .app import Emulator
 from .state import ALL_SCOPES
 
 
@@ -38,7 +40,8 @@ def _verify_rate(text: str) -> RateLimitConfig | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m auth0_mtls.emulator",
-        description="Local emulator of the Auth0 Management API (custom domains, tenant settings).",
+        description="Local emulator of the Auth0 Management API (custom domains, tenant settings, clients and "
+                    "their credentials, resource servers, client grants).",
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--client-id", default="emulator-client", help="accepted client id")
@@ -53,12 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="pre-register a static bearer token with all scopes")
     parser.add_argument("--scopes", default=" ".join(ALL_SCOPES),
                         help="space separated scopes granted to issued tokens")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve https with a private CA generated for this run (its path is printed)")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain) file")
+    parser.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     emulator = Emulator(
         args.port,
         client_id=args.client_id,
@@ -70,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         scopes=args.scopes.split(),
         api_token=args.api_token,
         verbose=args.verbose,
+        tls=args.tls,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     stop = threading.Event()
 
@@ -80,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     emulator.start()
     try:
+        if emulator.ca_path is not None:
+            print(f"CA certificate: {emulator.ca_path}", flush=True)
         print(f"Auth0 Management API emulator listening on {emulator.base_url}", flush=True)
         # A timed wait keeps the main thread responsive to signals.
         while not stop.wait(0.5):

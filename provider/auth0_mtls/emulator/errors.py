@@ -85,3 +85,11 @@ def insufficient_scope(scope: str) -> ApiError:
 
 def too_many_requests(headers: dict[str, str]) -> ApiError:
     return ApiError(429, "Too Many Requests", "Global limit has been reached", "too_many_requests", headers)
+
+
+def not_found(message: str, error_code: str) -> ApiError:
+    return ApiError(404, "Not Found", message, error_code)
+
+
+def conflict(message: str, error_code: str) -> ApiError:
+    return ApiError(409, "Conflict", message, error_code)

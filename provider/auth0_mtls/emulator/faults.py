@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Mapping
 
-FAULT_KINDS = ("status", "drop_before", "drop_after", "slow")
+# status: answer with an error, no effect. drop_before: close without effect. drop_after: apply,
+# then close without answering. slow: wait, then serve. hang_after: apply, then hold the answer
+# for delay_seconds (a client that gives up, or is killed, never learns the call succeeded).
+FAULT_KINDS = ("status", "drop_before", "drop_after", "slow", "hang_after")
 
 # Auth0 publishes no bodies for its 5xx answers; these follow the shape of its 4xx
 # bodies so that clients exercise the same parsing path.
@@ -82,8 +85,8 @@ class FaultRule:
         delay = data.get("delay_seconds", 0.0)
         if not isinstance(delay, (int, float)) or delay < 0:
             raise ValueError("delay_seconds must be a non-negative number")
-        if kind == "slow" and delay <= 0:
-            raise ValueError("a slow fault needs delay_seconds > 0")
+        if kind in ("slow", "hang_after") and delay <= 0:
+            raise ValueError(f"a {kind} fault needs delay_seconds > 0")
         method = data.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be a string")
@@ -165,3 +168,42 @@ class FaultRule:
         }
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
+
+
+class FaultRegistry:
+    """The scripted faults of one emulator; thread-safe through the tenant's lock."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules: list[FaultRule] = []
+            self._seq = 0
+
+    def add(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """Register a rule (see :class:`FaultRule`); raises ValueError on a bad spec."""
+        with self._lock:
+            self._seq += 1
+            rule = FaultRule.from_json(f"fault_{self._seq}", spec)
+            self._rules.append(rule)
+            return rule.to_json()
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """The rule that fires for this call, if any (its count is consumed)."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path) and rule.fire():
+                    return rule
+            return None
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            before = len(self._rules)
+            self._rules = [rule for rule in self._rules if rule.id != fault_id]
+            return len(self._rules) != before
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.to_json() for rule in self._rules]

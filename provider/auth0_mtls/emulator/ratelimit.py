@@ -123,3 +123,70 @@ class TokenBucket:
 
 def unlimited_status(now: float) -> BucketStatus:
     return BucketStatus(limit=UNLIMITED_LIMIT, remaining=UNLIMITED_LIMIT, reset=math.ceil(now))
+
+
+class RateLimits:
+    """The tenant's two buckets: every Management API call draws on ``management`` (when
+    enabled); verify also draws on ``verify``. Thread-safe through the tenant's lock."""
+
+    def __init__(self, lock: Any, clock: Callable[[], float]) -> None:
+        self._lock = lock
+        self._clock = clock
+        self.management: TokenBucket | None = None
+        self.verify: TokenBucket | None = None
+
+    def configure(self, management: RateLimitConfig | None, verify: RateLimitConfig | None) -> None:
+        """Fresh, full buckets (``None`` disables one)."""
+        with self._lock:
+            self.management = TokenBucket(management, self._clock) if management else None
+            self.verify = TokenBucket(verify, self._clock) if verify else None
+
+    def replace(self, **buckets: RateLimitConfig | None) -> None:
+        """Replace the named buckets (``management``, ``verify``) with full ones, or disable them."""
+        with self._lock:
+            for name, config in buckets.items():
+                if name not in ("management", "verify"):
+                    raise ValueError(f"unknown bucket {name!r}")
+                setattr(self, name, TokenBucket(config, self._clock) if config else None)
+
+    def _chain(self, kind: str) -> list[TokenBucket]:
+        chain = [self.management] if self.management else []
+        if kind == "verify" and self.verify:
+            chain.append(self.verify)
+        return chain
+
+    def _reported(self, kind: str) -> BucketStatus:
+        if kind == "verify" and self.verify:
+            return self.verify.status()
+        if self.management:
+            return self.management.status()
+        return unlimited_status(self._clock())
+
+    def charge(self, kind: str) -> BucketStatus | None:
+        """Take one token from every bucket the call draws on and return the reported status,
+        or take none and return ``None`` with the empty bucket's status in :attr:`last_refusal`."""
+        with self._lock:
+            chain = self._chain(kind)
+            for bucket in chain:
+                if not bucket.has(1):
+                    self.last_refusal = bucket.status()
+                    return None
+            for bucket in chain:
+                bucket.take(1)
+            return self._reported(kind)
+
+    def peek(self, kind: str) -> BucketStatus:
+        with self._lock:
+            return self._reported(kind)
+
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            out: dict[str, Any] = {}
+            for name, bucket in (("management", self.management), ("verify", self.verify)):
+                if bucket is None:
+                    out[name] = None
+                else:
+                    status = bucket.status()
+                    out[name] = {**bucket.config.to_json(), "limit": status.limit, "remaining": status.remaining,
+                                 "reset": status.reset}
+            return out

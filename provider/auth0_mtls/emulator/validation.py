@@ -1,9 +1,9 @@
-"""Request validation mirroring the Management API's OpenAPI schemas.
+"""Request validation helpers mirroring the Management API's OpenAPI schemas.
 
 Auth0 validates bodies and query strings with a JSON-schema validator (z-schema) and
 passes its wording through, framed as ``Payload validation error: '<detail>' on property
-<name> (<description>).``; the details below use that validator's phrasing and the
-descriptions are the SPEC's.
+<name> (<description>).``; the details below use that validator's phrasing. Each area
+passes the SPEC's description of the property it checks.
 """
 
 from __future__ import annotations
@@ -14,42 +14,15 @@ from typing import Any, Mapping
 
 from .errors import path_error, payload_error, query_error
 
-# SPEC CreateCustomDomainRequestContent.domain.pattern, verbatim.
+# SPEC CreateCustomDomainRequestContent.domain.pattern, verbatim; also the hostname format check.
 DOMAIN_PATTERN = (
     r"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])\.)*"
     r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])$"
 )
 _DOMAIN_RE = re.compile(DOMAIN_PATTERN)
 
-# The SPEC gives the id parameter no pattern; the emulator rejects anything that could
-# not be one of its own ids (cd_ + alphanumerics) so that clients' 400 paths are reachable.
-ID_PATTERN = r"^cd_[A-Za-z0-9]{1,64}$"
-_ID_RE = re.compile(ID_PATTERN)
-
-PROVISIONING_TYPES = ("auth0_managed_certs", "self_managed_certs")
-TLS_POLICIES = ("recommended",)
-VERIFICATION_METHODS = ("txt",)
-IP_HEADERS = ("true-client-ip", "cf-connecting-ip", "x-forwarded-for", "x-azure-clientip", "")
-
-DESC = {
-    "domain": "Domain name.",
-    "type": "Custom domain provisioning type. Must be `auth0_managed_certs` or `self_managed_certs`.",
-    "verification_method": "Custom domain verification method. Must be `txt`.",
-    "tls_policy": "Custom domain TLS policy. Must be `recommended`, includes TLS 1.2.",
-    "tls_policy_update": "recommended includes TLS 1.2",
-    "custom_client_ip_header": "The HTTP header to fetch the client's IP address",
-    "domain_metadata": (
-        "Domain metadata associated with the custom domain, in the form of an object with string values "
-        "(max 255 chars). Maximum of 10 domain metadata properties allowed."
-    ),
-    "relying_party_identifier": (
-        "Relying Party ID (rpId) to be used for Passkeys on this custom domain. "
-        "If not provided, the full domain will be used."
-    ),
-    "relying_party_identifier_update": (
-        "Relying Party ID (rpId) to be used for Passkeys on this custom domain. "
-        "Set to null to remove the rpId and fall back to using the full domain."
-    ),
+# Descriptions of the list query parameters shared by the SPEC's list endpoints.
+QUERY_DESC = {
     "take": "Number of results per page. Defaults to 50.",
     "from": "Optional Id from which to start selection.",
     "q": "Query in Lucene query string syntax.",
@@ -58,16 +31,11 @@ DESC = {
         "in the result. Leave empty to retrieve all fields."
     ),
     "include_fields": "Whether specified fields are to be included (true) or excluded (false).",
+    "include_totals": "Return results inside an object that contains the total result count (true) or as a "
+                      "direct array of results (false, default).",
+    "page": "Page index of the results to return. First page is 0.",
+    "per_page": "Number of results per page.",
     "sort": "Field to sort by. Only domain:1 (ascending order by domain) is supported at this time.",
-    "mtls": "mTLS configuration.",
-    "enable_endpoint_aliases": "If true, enables mTLS endpoint aliases",
-}
-
-ID_DESC = {
-    "get": "ID of the custom domain to retrieve.",
-    "delete": "ID of the custom domain to delete.",
-    "update": "The id of the custom domain to update",
-    "verify": "ID of the custom domain to verify.",
 }
 
 
@@ -91,9 +59,9 @@ def is_hostname(value: str) -> bool:
     return 1 <= len(value) <= 255 and _DOMAIN_RE.match(value) is not None
 
 
-def check_id(domain_id: str, operation: str) -> None:
-    if not _ID_RE.match(domain_id):
-        raise path_error(f"String does not match pattern {ID_PATTERN}: {domain_id}", "id", ID_DESC[operation])
+def check_path_pattern(value: str, pattern: str, prop: str, description: str | None) -> None:
+    if not re.match(pattern, value):
+        raise path_error(f"String does not match pattern {pattern}: {value}", prop, description)
 
 
 def require_object(body: Any) -> dict[str, Any]:
@@ -102,18 +70,32 @@ def require_object(body: Any) -> dict[str, Any]:
     return body
 
 
-def check_additional(body: Mapping[str, Any], allowed: tuple[str, ...], prop: str | None = None) -> None:
+def check_additional(body: Mapping[str, Any], allowed: tuple[str, ...] | frozenset[str],
+                     prop: str | None = None, description: str | None = None) -> None:
     extra = [key for key in body if key not in allowed]
     if extra:
-        raise payload_error(
-            f"Additional properties not allowed: {','.join(extra)}", prop, DESC.get(prop or "", None)
-        )
+        raise payload_error(f"Additional properties not allowed: {','.join(extra)}", prop, description)
+
+
+def check_required(body: Mapping[str, Any], required: tuple[str, ...]) -> None:
+    for name in required:
+        if name not in body:
+            raise payload_error(f"Missing required property: {name}")
+
+
+def check_type(value: Any, expected: str, prop: str, description: str | None = None) -> None:
+    """``expected`` is a JSON type name or a comma list such as ``"object,null"``."""
+    kinds = expected.split(",")
+    actual = json_type(value)
+    if actual in kinds or (actual == "integer" and "number" in kinds):
+        return
+    raise payload_error(f"Expected type {expected} but found type {actual}", prop, description)
 
 
 def check_string(
-    value: Any, prop: str, desc_key: str, *, min_len: int = 0, max_len: int | None = None, nullable: bool = False
+    value: Any, prop: str, description: str | None, *, min_len: int = 0, max_len: int | None = None,
+    nullable: bool = False,
 ) -> None:
-    description = DESC[desc_key]
     if value is None and nullable:
         return
     if not isinstance(value, str):
@@ -125,63 +107,58 @@ def check_string(
         raise payload_error(f"String is too long ({len(value)} chars), maximum {max_len}", prop, description)
 
 
-def check_enum(value: Any, allowed: tuple[str, ...], prop: str, desc_key: str) -> None:
-    if not isinstance(value, str):
-        raise payload_error(f"Expected type string but found type {json_type(value)}", prop, DESC[desc_key])
-    if value not in allowed:
-        raise payload_error(f"No enum match for: {json.dumps(value)}", prop, DESC[desc_key])
-
-
-def check_ip_header(value: Any) -> None:
-    if value is None or (isinstance(value, str) and value in IP_HEADERS):
+def check_enum(value: Any, allowed: tuple[str, ...], prop: str, description: str | None,
+               nullable: bool = False) -> None:
+    if value is None and nullable:
         return
-    raise payload_error(
-        "Data does not match any schemas from 'oneOf'", "custom_client_ip_header", DESC["custom_client_ip_header"]
-    )
+    if not isinstance(value, str):
+        expected = "string,null" if nullable else "string"
+        raise payload_error(f"Expected type {expected} but found type {json_type(value)}", prop, description)
+    if value not in allowed:
+        raise payload_error(f"No enum match for: {json.dumps(value)}", prop, description)
 
 
-def check_hostname_format(value: str, prop: str, desc_key: str) -> None:
+def check_hostname_format(value: str, prop: str, description: str | None) -> None:
     if not is_hostname(value):
-        raise payload_error(f"Object didn't pass validation for format hostname: {value}", prop, DESC[desc_key])
+        raise payload_error(f"Object didn't pass validation for format hostname: {value}", prop, description)
 
 
-def check_metadata(value: Any) -> dict[str, str | None]:
-    if not isinstance(value, dict):
-        raise payload_error(
-            f"Expected type object but found type {json_type(value)}", "domain_metadata", DESC["domain_metadata"]
-        )
-    if len(value) > 10:
-        raise payload_error(
-            f"Too many properties defined ({len(value)}), maximum 10", "domain_metadata", DESC["domain_metadata"]
-        )
-    for key, item in value.items():
-        prop = f"domain_metadata.{key}"
-        if item is not None and not isinstance(item, str):
-            raise payload_error(f"Expected type string,null but found type {json_type(item)}", prop)
-        if isinstance(item, str) and len(item) > 255:
-            raise payload_error(f"String is too long ({len(item)} chars), maximum 255", prop)
-    return dict(value)
-
-
-def check_domain(value: Any) -> str:
-    check_string(value, "domain", "domain", min_len=3, max_len=255)
-    if not _DOMAIN_RE.match(value):
-        raise payload_error(f"String does not match pattern {DOMAIN_PATTERN}: {value}", "domain", DESC["domain"])
-    return str(value)
+def check_array(value: Any, prop: str, description: str | None, *, max_items: int | None = None,
+                unique: bool = False) -> list[Any]:
+    if not isinstance(value, list):
+        raise payload_error(f"Expected type array but found type {json_type(value)}", prop, description)
+    if max_items is not None and len(value) > max_items:
+        raise payload_error(f"Array is too long ({len(value)}), maximum {max_items}", prop, description)
+    if unique:
+        seen: list[str] = []
+        for index, item in enumerate(value):
+            key = json.dumps(item, sort_keys=True)
+            if key in seen:
+                raise payload_error(f"Array items are not unique (indexes {seen.index(key)} and {index})", prop,
+                                    description)
+            seen.append(key)
+    return value
 
 
 def parse_take(raw: str | None) -> int | None:
     if raw is None:
         return None
+    return parse_int(raw, "take", minimum=1, maximum=100)
+
+
+def parse_int(raw: str | None, prop: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    if raw is None:
+        return None
+    description = QUERY_DESC.get(prop)
     try:
-        take = int(raw)
+        number = int(raw)
     except ValueError:
-        raise query_error("Expected type integer but found type string", "take", DESC["take"]) from None
-    if take < 1:
-        raise query_error(f"Value {take} is less than minimum 1", "take", DESC["take"])
-    if take > 100:
-        raise query_error(f"Value {take} is greater than maximum 100", "take", DESC["take"])
-    return take
+        raise query_error("Expected type integer but found type string", prop, description) from None
+    if minimum is not None and number < minimum:
+        raise query_error(f"Value {number} is less than minimum {minimum}", prop, description)
+    if maximum is not None and number > maximum:
+        raise query_error(f"Value {number} is greater than maximum {maximum}", prop, description)
+    return number
 
 
 def parse_bool(raw: str | None, prop: str, default: bool) -> bool:
@@ -190,12 +167,12 @@ def parse_bool(raw: str | None, prop: str, default: bool) -> bool:
     lowered = raw.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    raise query_error("Expected type boolean but found type string", prop, DESC[prop])
+    raise query_error("Expected type boolean but found type string", prop, QUERY_DESC.get(prop))
 
 
 def check_max_length(raw: str | None, prop: str, max_len: int) -> None:
     if raw is not None and len(raw) > max_len:
-        raise query_error(f"String is too long ({len(raw)} chars), maximum {max_len}", prop, DESC[prop])
+        raise query_error(f"String is too long ({len(raw)} chars), maximum {max_len}", prop, QUERY_DESC.get(prop))
 
 
 def select_fields(document: Mapping[str, Any], fields: str | None, include: bool) -> dict[str, Any]:
@@ -208,41 +185,23 @@ def select_fields(document: Mapping[str, Any], fields: str | None, include: bool
     return {key: value for key, value in document.items() if key not in names}
 
 
-def validate_mtls(value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dict):
-        raise payload_error(f"Expected type object,null but found type {json_type(value)}", "mtls", DESC["mtls"])
-    extra = [key for key in value if key != "enable_endpoint_aliases"]
-    if extra:
-        raise payload_error(f"Additional properties not allowed: {','.join(extra)}", "mtls", DESC["mtls"])
-    if "enable_endpoint_aliases" in value and not isinstance(value["enable_endpoint_aliases"], bool):
-        raise payload_error(
-            f"Expected type boolean but found type {json_type(value['enable_endpoint_aliases'])}",
-            "mtls.enable_endpoint_aliases",
-            DESC["enable_endpoint_aliases"],
-        )
-
-
 __all__ = [
     "DOMAIN_PATTERN",
-    "ID_PATTERN",
-    "IP_HEADERS",
-    "PROVISIONING_TYPES",
+    "QUERY_DESC",
     "check_additional",
-    "check_domain",
+    "check_array",
     "check_enum",
     "check_hostname_format",
-    "check_id",
-    "check_ip_header",
     "check_max_length",
-    "check_metadata",
+    "check_path_pattern",
+    "check_required",
     "check_string",
+    "check_type",
     "is_hostname",
     "json_type",
     "parse_bool",
+    "parse_int",
     "parse_take",
     "require_object",
     "select_fields",
-    "validate_mtls",
 ]
