@@ -89,8 +89,8 @@ token = requests.post(f"{url}/oauth/token", data={"grant_type": "client_credenti
 headers = {"Authorization": f"Bearer {token}"}
 client = requests.get(f"{url}/api/v2/clients/{client_id}", headers=headers).json()
 pool = requests.get(f"{url}/api/v2/clients/{client_id}/credentials", headers=headers).json()
-shown = {k: client.get(k) for k in ("token_endpoint_auth_method", "client_authentication_methods",
-                                    "require_proof_of_possession")}
+shown = {k: client[k] for k in ("token_endpoint_auth_method", "client_authentication_methods",
+                                 "require_proof_of_possession") if k in client}
 shown["credential pool"] = {c["id"]: c.get("name") for c in pool}
 print(json.dumps(shown, indent=2))
 PY
@@ -128,9 +128,9 @@ step "stack outputs (secrets masked)"
 pulumi stack output --non-interactive
 step "the application now"
 show_client
-step "emulator state: custom domains and tenant settings"
-curl -s "$URL/__emulator/state" | "$VENV/bin/python" -c \
-  'import json, sys; s = json.load(sys.stdin); print(json.dumps({k: s[k] for k in ("custom_domains", "tenant_settings")}, indent=2))'
+step "emulator state: custom domains and the tenant's mtls setting"
+curl -s "$URL/__emulator/state" | "$VENV/bin/python" -c 'import json, sys; s = json.load(sys.stdin)
+print(json.dumps({"custom_domains": s["custom_domains"], "tenant_settings.mtls": s["tenant_settings"].get("mtls")}, indent=2))'
 step "pulumi preview again (expect no changes)"
 pulumi preview --non-interactive --color never --expect-no-changes
 

@@ -7,6 +7,7 @@ The API itself is created elsewhere. This resource remembers the API's previous 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -136,8 +137,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         api_id = live["id"]
         previous = live_pop(live)
         result = live if already_applied(live, inputs) else api.update_resource_server(api_id, expand(inputs))
-        info(f"API {live.get('identifier')} ({api_id}): proof_of_possession {expand(inputs)['proof_of_possession']} "
-             f"(was {previous})")
+        info(f"API {live.get('identifier')} ({api_id}): proof_of_possession {_show(expand(inputs)['proof_of_possession'])} "
+             f"(was {_show(previous)})")
         return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -176,7 +177,11 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
                 info(f"API {id_} no longer exists; nothing to restore")
                 return
             raise
-        info(f"API {props.get('identifier')} ({id_}): proof_of_possession restored to {previous}")
+        info(f"API {props.get('identifier')} ({id_}): proof_of_possession restored to {_show(previous)}")
+
+
+def _show(pop: Mapping[str, Any] | None) -> str:
+    return "null (none)" if pop is None else json.dumps(pop, sort_keys=True)
 
 
 # -- the resource -------------------------------------------------------------------------------

@@ -186,9 +186,9 @@ def test_refresh_sees_drift_and_up_reverts_it(cstack: Stack, emu: EmulatorAdmin,
     assert sorted(calls(emu)) == sorted(["POST /oauth/token", "GET /clients/{id}", "GET /resource-servers/{id}",
                                          "GET /clients/{id}/credentials/{cred}"]), "one GET per resource"
     [auth] = cstack.resources("ClientMtlsAuthentication")
-    assert auth["outputs"]["method"] is None and auth["outputs"]["credential_ids"] == []
+    assert auth["outputs"].get("method") is None and auth["outputs"]["credential_ids"] == []
     [pop] = cstack.resources("ResourceServerProofOfPossession")
-    assert pop["outputs"]["mechanism"] is None
+    assert pop["outputs"].get("mechanism") is None
 
     preview = cstack.preview()
     assert ops(preview) == {"ClientCertificateCredential:cred-a": ["same"], "ClientMtlsAuthentication:app": ["update"],

@@ -76,7 +76,12 @@ def test_lost_create_response_leaves_exactly_one_credential(emulator_env, mgmt: 
     app = mgmt.create_client()
     emulator_env.state.add_fault({"method": "POST", "path_regex": r"/api/v2/clients/[^/]+/credentials",
                                   "kind": "drop_after", "count": 1})
+    emulator_env.state.clear_calls()
     created = cc.ClientCertificateCredentialProvider().create(credential(app["client_id"]))
+    assert api_calls(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
+                                       "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
+    posts = [c for c in emulator_env.state.calls() if c["method"] == "POST" and c["path"].endswith("/credentials")]
+    assert [c["applied"] for c in posts] == [True, True], "the retry made a second copy"
     [only] = mgmt.call("GET", f"/clients/{app['client_id']}/credentials")
     assert only["id"] == created.id
 
@@ -113,7 +118,7 @@ def test_authentication_create_update_refresh_delete(emulator_env, mgmt: Mgmt):
     assert created.outs["previous_settings"] == {"token_endpoint_auth_method": "client_secret_post",
                                                  "client_authentication_methods": None,
                                                  "require_proof_of_possession": False}
-    assert "client_secret" not in str(created.outs) and app["client_secret"] not in str(created.outs)
+    assert "client_secret" not in created.outs and app["client_secret"] not in str(created.outs)
     live = mgmt.client(cid)
     assert live["require_proof_of_possession"] is True and "token_endpoint_auth_method" not in live
 
