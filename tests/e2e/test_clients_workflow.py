@@ -5,6 +5,7 @@ client without a credential, and destroy restores exactly what was there."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,12 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
 
     state = cstack.state_file_text()
     assert app["client_secret"] not in state, "the client secret never enters state"
+    for kind, module in (("ClientCertificateCredential", b"auth0_mtls.client_credential"),
+                         ("ClientMtlsAuthentication", b"auth0_mtls.client_authentication"),
+                         ("ResourceServerProofOfPossession", b"auth0_mtls.resource_server_pop")):
+        [resource] = cstack.resources(kind)
+        pickled = base64.b64decode(resource["inputs"]["__provider"])
+        assert len(pickled) < 1024 and module in pickled, "provider pickled by reference, no code in state"
 
     emu.clear_calls()
     preview = cstack.preview()
