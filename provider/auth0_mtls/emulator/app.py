@@ -102,7 +102,7 @@ class Emulator:
                 cert, key, self.ca_path = files.cert_path, files.key_path, files.ca_path
             context = server_context(cert, key)
         self._server = HttpServer((self._host, self._requested_port), self, context)
-        self._site = Site(self.base_url, self.audience, self.accepted_audiences)
+        self._site = Site(self.base_url, self.audience, self.accepted_audiences, self._authorities())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
             name=f"auth0-emulator-{self.port}", daemon=True,
@@ -165,6 +165,10 @@ class Emulator:
     @property
     def audience(self) -> str:
         return f"{self.base_url}/api/v2/"
+
+    def _authorities(self) -> frozenset[str]:
+        hosts = {self._host, "127.0.0.1", "localhost", "::1"}
+        return frozenset(f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}" for host in hosts)
 
     @property
     def accepted_audiences(self) -> frozenset[str]:

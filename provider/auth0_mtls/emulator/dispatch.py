@@ -144,6 +144,9 @@ class Dispatcher:
     # -------------------------------------------------------------- test control
 
     def _admin(self, request: Request) -> Reply:
+        refusal = admin_refusal(request)
+        if refusal is not None:
+            return Reply(403, {"error": refusal})
         route = self.state.router.match(request)
         if route is None or route.surface is not Surface.ADMIN:
             return Reply(404, {"error": "not found"})
@@ -153,3 +156,18 @@ class Dispatcher:
             return Reply(400, {"error": "invalid JSON body"})
         except (ValueError, TypeError, KeyError) as exc:
             return Reply(400, {"error": str(exc)})
+
+
+def admin_refusal(request: Request) -> str | None:
+    """Why an admin call is refused, if it is: it must name this emulator's own loopback
+    address as its Host (a DNS-rebinding page names its own host) and carry no foreign
+    Origin (a cross-site page's requests carry its own), so that no web page can reset the
+    emulator, read its state or inject faults."""
+    site = request.site
+    host = (request.headers.get("Host") or "").strip().lower()
+    if host not in site.authorities:
+        return f"admin requests must be addressed to this emulator's loopback address (Host {host or 'missing'!r})"
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.strip().lower() not in site.origins:
+        return f"admin requests from other origins are refused (Origin {origin!r})"
+    return None

@@ -48,6 +48,14 @@ class Site:
     base_url: str
     audience: str
     accepted_audiences: frozenset[str]
+    # ``host:port`` spellings of the emulator's own loopback address (lower case): the only
+    # Host values its admin surface answers to.
+    authorities: frozenset[str] = frozenset()
+
+    @property
+    def origins(self) -> frozenset[str]:
+        scheme = self.base_url.split("://", 1)[0]
+        return frozenset(f"{scheme}://{authority}" for authority in self.authorities)
 
 
 class Headers:

@@ -7,13 +7,18 @@ behaviour lives in the API areas.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import sys
 import threading
+import traceback
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .dispatch import INTERNAL_ERROR
+from .errors import ApiError
 from .router import Headers, Reply, Request
 
 if TYPE_CHECKING:
@@ -22,6 +27,24 @@ if TYPE_CHECKING:
 
 # A client that connects but never completes its handshake holds only its own thread, and only this long.
 HANDSHAKE_TIMEOUT = 10
+# hapi's default payload limit (maxBytes); hapi fronts the Management API. Larger bodies get 413.
+MAX_BODY_BYTES = 1024 * 1024
+# Node's default limit on the request line plus header fields (--max-http-header-size).
+MAX_HEADER_BYTES = 16 * 1024
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+
+
+class FramingError(Exception):
+    """The request cannot be framed (read) safely; it is answered, then the connection closed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return ApiError(self.status, HTTPStatus(self.status).phrase, self.message).body()
 
 
 class HttpServer(ThreadingHTTPServer):
@@ -114,24 +137,103 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    # -------------------------------------------------------------- framing
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not supported")
+            return False
+        size = len(self.requestline) + sum(len(name) + len(value) + 4 for name, value in self.headers.items())
+        if size > MAX_HEADER_BYTES:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Request header fields too large (limit {MAX_HEADER_BYTES} bytes)")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The base class writes an HTML page; answer in Auth0's JSON error shape instead.
+
+        Framing failures the base class reports as 414, 431 or 505 are answered 400, as
+        every request that cannot be read is here; the message says which limit was hit.
+        """
+        status = HTTPStatus.BAD_REQUEST if code in (414, 431, 505) else HTTPStatus(code)
+        if self.request_version == "HTTP/0.9":
+            # Otherwise the base class would omit the status line and headers.
+            self.request_version = "HTTP/1.0"
+        self.close_connection = True
+        text = message or status.phrase
+        if code in (414, 431):
+            text = f"{text}: request line or header fields too large"
+        body = FramingError(int(status), text).body()
+        try:
+            self._send(Reply(int(status), body, {"Connection": "close"}))
+        except OSError:
+            pass
+
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        codings = [item.strip().lower() for value in self.headers.get_all("Transfer-Encoding") or []
+                   for item in value.split(",") if item.strip()]
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if codings:
+            if lengths:
+                # A request smuggling vector (RFC 9112 §6.1); refused rather than guessed at.
+                raise FramingError(400, "Transfer-Encoding and Content-Length must not both be sent")
+            if codings != ["chunked"]:
+                raise FramingError(400, f"Unsupported Transfer-Encoding: {', '.join(codings)}")
+            return self._read_chunked()
+        if not lengths:
+            return b""
+        if len(lengths) != 1 or not _CONTENT_LENGTH.fullmatch(next(iter(lengths))):
+            raise FramingError(400, "Invalid Content-Length")
+        length = int(next(iter(lengths)))
+        if length > MAX_BODY_BYTES:
+            raise FramingError(413, f"Payload content length greater than maximum allowed: {MAX_BODY_BYTES}")
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionError("client closed before sending the whole body")
+        return data
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            if not line:
+                raise ConnectionError("client closed inside a chunked body")
+            size_text = line.rstrip(b"\r\n").split(b";", 1)[0].strip()
+            if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+                raise FramingError(400, "Invalid chunked encoding: bad chunk size line")
+            size = int(size_text, 16)
+            if size == 0:
+                for _ in range(100):
+                    trailer = self.rfile.readline(MAX_HEADER_BYTES)
+                    if trailer in (b"\r\n", b"\n"):
+                        return b"".join(chunks)
+                    if not trailer.endswith(b"\n"):
+                        break
+                raise FramingError(400, "Invalid chunked encoding: bad trailer section")
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise FramingError(413, f"Payload content length greater than maximum allowed: {MAX_BODY_BYTES}")
+            data = self.rfile.read(size)
+            if len(data) < size:
+                raise ConnectionError("client closed inside a chunk")
+            chunks.append(data)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise FramingError(400, "Invalid chunked encoding: chunk data not followed by CRLF")
+
+    # -------------------------------------------------------------- requests
 
     def _dispatch(self) -> None:
         emulator = self.server.emulator
         try:
-            raw = self._read_body()
+            try:
+                raw = self._read_body()
+            except FramingError as error:
+                self.close_connection = True
+                self._send(Reply(error.status, error.body(), {"Connection": "close"}))
+                return
             request = Request.build(self.command, self.path, Headers(self.headers.items()), raw, emulator.site)
             reply = emulator.dispatcher.handle(request)
             if reply is None:
@@ -140,6 +242,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(reply)
         except (ConnectionError, socket.timeout):
             self.close_connection = True
+        except Exception:  # pragma: no cover - a bug in the emulator must be visible, not silent
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            try:
+                self._send(Reply(500, INTERNAL_ERROR, {"Connection": "close"}))
+            except OSError:
+                pass
 
     def _send(self, reply: Reply) -> None:
         payload = b"" if reply.status == 204 else json.dumps(reply.body, separators=(",", ":")).encode()

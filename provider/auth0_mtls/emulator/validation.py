@@ -1,4 +1,4 @@
-"""Request validation helpers mirroring the Management API's OpenAPI schemas.
+"""Request validation mirroring the Management API's OpenAPI schemas.
 
 Auth0 validates bodies and query strings with a JSON-schema validator (z-schema) and
 passes its wording through, framed as ``Payload validation error: '<detail>' on property
