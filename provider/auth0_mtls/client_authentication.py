@@ -18,16 +18,17 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .client_credential import CREDENTIAL_TYPES, METHOD_BY_TYPE, declared_credential_type
 from .clients_api import ClientsApi, client_id_problem, credential_id_problem
 from .errors import ApiError
-from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import TENANT, Auth0Provider, changed_keys, info, update_diff, warn
 from .validation import bool_failures, is_unknown
 
 TYPE_BY_METHOD = {method: ctype for ctype, method in METHOD_BY_TYPE.items()}
 METHODS = tuple(TYPE_BY_METHOD)
 # Auth0 caps a slot at 2 ids ("Array is too long (3), maximum 2"): one, or two while rotating.
 MAX_CREDENTIALS = 2
+# `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
 INPUTS = ("client_id", "method", "credential_ids", "credential_types", "require_proof_of_possession",
-          "restore_on_delete")
-OUTPUTS = ("app_type", "previous_settings")
+          "restore_on_delete", TENANT)
+OUTPUTS = ("app_type", "previous_settings", "tenant_host")
 # What the Terraform provider restores when a client's earlier method cannot be known.
 DEFAULT_METHOD_BY_APP_TYPE = {"native": "none", "spa": "none", "regular_web": "client_secret_post",
                               "non_interactive": "client_secret_post"}
@@ -235,21 +236,28 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
 
 # -- provider -----------------------------------------------------------------------------------
 
+def describe(client_id: Any) -> str:
+    return f"the mTLS authentication of client {client_id}"
+
+
 class ClientMtlsAuthenticationProvider(Auth0Provider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs) + self.tenant_failures(inputs)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = changed_keys(olds, news, ("client_id",))
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        tenant = self.tenant_diff(olds, news, describe(id_))
+        replaces = changed_keys(olds, news, ("client_id",)) + ([TENANT] if tenant == "replace" else [])
         if replaces:
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        return update_diff(changed(olds, news))
+        return update_diff(changed(olds, news) + ([TENANT] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
         client_id = inputs["client_id"]
-        api = ClientsApi(self.client)
+        tenant_client = self.client_for(inputs.get(TENANT))
+        api = ClientsApi(tenant_client)
         try:
             live = api.get_client(client_id)
         except ApiError as exc:
@@ -261,7 +269,8 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
             result = self._patch(api, client_id, expand(inputs), inputs, live)
         info(f"client {client_id}: authenticates with {inputs['method']} using {', '.join(inputs['credential_ids'])}"
              + _was(previous))
-        outs = {**flatten(result, inputs), "app_type": live.get("app_type"), "previous_settings": previous}
+        outs = {**flatten(result, inputs), "app_type": live.get("app_type"), "previous_settings": previous,
+                **self.tenant_outputs(tenant_client, inputs)}
         return CreateResult(client_id, outs)
 
     @staticmethod
@@ -273,34 +282,39 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
             raise _with_advice(exc, inputs, live) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        tenant_client = self.bound_client(props, describe(id_))
         try:
-            live = ClientsApi(self.client).get_client(id_)
+            live = ClientsApi(tenant_client).get_client(id_)
         except ApiError as exc:
             if exc.is_not_found:
                 warn(f"client {id_} no longer exists; its mTLS authentication is removed from state")
                 return ReadResult(None, {})
             raise
-        outs = {**props, **flatten(live, props)}
+        outs = {**props, **flatten(live, props), **self.tenant_outputs(tenant_client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
-        kept = {"app_type": olds.get("app_type"), "previous_settings": olds.get("previous_settings")}
+        tenant_client = self.bound_client(olds, describe(id_), news=inputs)
+        kept = {"app_type": olds.get("app_type"), "previous_settings": olds.get("previous_settings"),
+                **self.tenant_outputs(tenant_client, inputs)}
         if not [key for key in changed(olds, inputs) if key != "restore_on_delete"]:
-            return UpdateResult({**olds, **inputs, **kept})  # only restore_on_delete: nothing to tell Auth0
+            # only restore_on_delete or the namespace's name: nothing to tell Auth0
+            return UpdateResult({**olds, **inputs, **kept})
         body = expand(inputs)
         if inputs["require_proof_of_possession"] is None and olds.get("require_proof_of_possession") is not None:
             body["require_proof_of_possession"] = bool((olds.get("previous_settings") or {}).get(
                 "require_proof_of_possession", False))
-        result = self._patch(ClientsApi(self.client), id_, body, inputs, {})
+        result = self._patch(ClientsApi(tenant_client), id_, body, inputs, {})
         return UpdateResult({**flatten(result, inputs), **kept})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        tenant_client = self.bound_client(props, describe(id_))
         if not props.get("restore_on_delete", True):
             info(f"client {id_}: left authenticating with {props.get('method')} (restore_on_delete is false); its "
                  "credentials cannot be deleted while attached")
             return
-        api = ClientsApi(self.client)
+        api = ClientsApi(tenant_client)
         own_ids = list(props.get("credential_ids") or [])
         pop_managed = props.get("require_proof_of_possession") is not None
         body, how = restore_body(props.get("previous_settings"), props.get("app_type"), own_ids, pop_managed)
@@ -374,6 +388,8 @@ class ClientMtlsAuthenticationArgs:
     """True: the client's access tokens are bound to its certificate. Unset: not managed."""
     restore_on_delete: Optional[pulumi.Input[bool]] = None
     """On delete, put back the client's earlier authentication (default true)."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the tenant (default ``auth0``); see :class:`ClientCertificateCredential`."""
 
 
 class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", name="ClientMtlsAuthentication"):
@@ -391,6 +407,8 @@ class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", nam
     previous_settings: pulumi.Output[dict[str, Any]]
     """``token_endpoint_auth_method``, ``client_authentication_methods`` and
     ``require_proof_of_possession`` from before this resource; restored on delete."""
+    tenant: pulumi.Output[Optional[str]]
+    tenant_host: pulumi.Output[str]
 
     def __init__(
         self,
@@ -403,12 +421,13 @@ class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", nam
         credential_ids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         require_proof_of_possession: Optional[pulumi.Input[bool]] = None,
         restore_on_delete: Optional[pulumi.Input[bool]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = ClientMtlsAuthenticationArgs(client_id=client_id, method=method,  # type: ignore[arg-type]
                                                 credential_ids=credential_ids,  # type: ignore[arg-type]
                                                 require_proof_of_possession=require_proof_of_possession,
-                                                restore_on_delete=restore_on_delete)
+                                                restore_on_delete=restore_on_delete, tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS if key != "credential_types"}
         if isinstance(props["credential_ids"], tuple):
             props["credential_ids"] = list(props["credential_ids"])

@@ -20,7 +20,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .certificates import CertificateError, check_pem, normalize_dn, parse_certificate, parse_timestamp
 from .clients_api import ClientsApi, client_id_problem
 from .errors import ApiError
-from .provider_base import Auth0Provider, changed_keys, info, warn
+from .provider_base import TENANT, Auth0Provider, changed_keys, info, warn
 from .validation import UNKNOWN, is_unknown
 
 # The certificate credential types and the client authentication method each one serves.
@@ -28,10 +28,11 @@ METHOD_BY_TYPE = {"x509_cert": "self_signed_tls_client_auth", "cert_subject_dn":
 CREDENTIAL_TYPES = tuple(METHOD_BY_TYPE)
 NAME_MAX = 128
 SUBJECT_DN_MAX = 256
-INPUTS = ("client_id", "credential_type", "pem", "subject_dn", "name")
+# `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
+INPUTS = ("client_id", "credential_type", "pem", "subject_dn", "name", TENANT)
 # Derived from the certificate by `check` (so previews show them) and then taken from Auth0's answer.
 DERIVED = ("thumbprint_sha256", "expires_at")
-OUTPUTS = (*DERIVED, "created_at")
+OUTPUTS = (*DERIVED, "created_at", "tenant_host")
 # A failure about `pem` names no property: the engine prints the value of a named property, and a
 # private key pasted into `pem` must not reach the terminal. The message itself names `pem`.
 PEM_FAILURE_PROPERTY = ""
@@ -201,26 +202,36 @@ def is_duplicate(candidate: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
     return made is not None and ours is not None and abs(made - ours) <= DUPLICATE_WINDOW
 
 
+def describe(props: Mapping[str, Any], credential_id: str | None = None) -> str:
+    """How messages name a credential."""
+    which = f" ({credential_id})" if credential_id else ""
+    return f"credential {props.get('name')!r}{which} of client {props.get('client_id')}"
+
+
 # -- provider -----------------------------------------------------------------------------------
 
 class ClientCertificateCredentialProvider(Auth0Provider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures, warnings = check_inputs(news, olds)
+        failures += self.tenant_failures(inputs)
         for text in warnings:
             warn(f"credential {inputs.get('name')!r}: {text}")
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = changed_keys(olds, news, identity_keys(news))
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        tenant = self.tenant_diff(olds, news, describe(olds, id_))
+        replaces = changed_keys(olds, news, identity_keys(news)) + ([TENANT] if tenant == "replace" else [])
         if replaces:
             # Nothing about a credential can change in place. Create the new one first, so a client
             # can be moved to it before the old one goes.
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        return DiffResult(changes=False)
+        # Another namespace naming the same tenant: recorded in state, nothing to tell Auth0.
+        return DiffResult(changes=tenant == "update")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        api = ClientsApi(self.client)
         inputs = {key: props.get(key) for key in (*INPUTS, *DERIVED)}
+        client = self.client_for(inputs.get(TENANT))
+        api = ClientsApi(client)
         client_id = inputs["client_id"]
         try:
             obj, maybe_applied = api.create_credential(client_id, expand_create(inputs))
@@ -232,7 +243,7 @@ class ClientCertificateCredentialProvider(Auth0Provider):
             warn(f"credential {obj['id']} on client {client_id}: {note}")
         info(f"client {client_id}: created credential {obj['id']} ({inputs['credential_type']}, "
              f"{inputs['name']!r}); it is used once ClientMtlsAuthentication lists it")
-        return CreateResult(obj["id"], flatten(obj, inputs))
+        return CreateResult(obj["id"], {**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
 
     @staticmethod
     def _remove_duplicates(api: ClientsApi, client_id: str, kept: Mapping[str, Any]) -> None:
@@ -245,25 +256,30 @@ class ClientCertificateCredentialProvider(Auth0Provider):
                      f"copy; deleted {candidate['id']} and kept {kept['id']}")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = self.bound_client(props, describe(props, id_))
         try:
-            obj = ClientsApi(self.client).get_credential(props["client_id"], id_)
+            obj = ClientsApi(client).get_credential(props["client_id"], id_)
         except ApiError as exc:
             if exc.is_not_found:
                 warn(f"credential {id_} ({props.get('name')!r}) no longer exists on client {props.get('client_id')}; "
                      "removing it from state (the next up creates it again)")
                 return ReadResult(None, {})
             raise
-        outs = flatten(obj, props)
+        outs = {**flatten(obj, props), **self.tenant_outputs(client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # diff never asks for an update: every change is a replacement.
-        return UpdateResult({**olds, **{key: news.get(key) for key in INPUTS}})
+        # Only a `tenant` namespace renamed on the same tenant gets here (every real change is a
+        # replacement): the state records it, no call is made.
+        inputs = {key: news.get(key) for key in INPUTS}
+        client = self.bound_client(olds, describe(olds, id_), news=inputs)
+        return UpdateResult({**olds, **inputs, **self.tenant_outputs(client, inputs)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client_id = props["client_id"]
+        client = self.bound_client(props, describe(props, id_))
         try:
-            deleted = ClientsApi(self.client).delete_credential(client_id, id_)
+            deleted = ClientsApi(client).delete_credential(client_id, id_)
         except ApiError as exc:
             if exc.status == 400 and "still associated" in exc.api_message:
                 raise ApiError(
@@ -323,6 +339,9 @@ class ClientCertificateCredentialArgs:
     """``cert_subject_dn`` only, instead of ``pem``: one RDN per line in certificate order."""
     name: Optional[pulumi.Input[str]] = None
     """Shown in the Auth0 dashboard (at most 128 characters); defaults to the resource name."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the tenant: ``auth0`` (default) reads ``auth0:domain`` and its
+    credentials; ``auth0-eu`` reads ``auth0-eu:domain``, …. Moving to another tenant replaces the credential."""
 
 
 class ClientCertificateCredential(pulumi.dynamic.Resource, module="auth0_mtls", name="ClientCertificateCredential"):
@@ -338,6 +357,9 @@ class ClientCertificateCredential(pulumi.dynamic.Resource, module="auth0_mtls", 
     """base64url SHA-256 of the certificate: the ``cnf.x5t#S256`` of tokens bound to it."""
     expires_at: pulumi.Output[Optional[str]]
     created_at: pulumi.Output[str]
+    tenant: pulumi.Output[Optional[str]]
+    tenant_host: pulumi.Output[str]
+    """The host of the tenant the credential lives in; a namespace repointed elsewhere is refused."""
 
     def __init__(
         self,
@@ -350,11 +372,12 @@ class ClientCertificateCredential(pulumi.dynamic.Resource, module="auth0_mtls", 
         pem: Optional[pulumi.Input[str]] = None,
         subject_dn: Optional[pulumi.Input[str]] = None,
         name: Optional[pulumi.Input[str]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = ClientCertificateCredentialArgs(client_id=client_id,  # type: ignore[arg-type]
                                                    credential_type=credential_type,  # type: ignore[arg-type]
-                                                   pem=pem, subject_dn=subject_dn, name=name)
+                                                   pem=pem, subject_dn=subject_dn, name=name, tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         if props["name"] is None:
             props["name"] = resource_name

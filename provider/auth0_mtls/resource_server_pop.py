@@ -16,15 +16,16 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from .clients_api import ClientsApi, resource_server_id_problem
 from .errors import ApiError
-from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import TENANT, Auth0Provider, changed_keys, info, update_diff, warn
 from .validation import bool_failures, enum_failures, is_unknown
 
 MECHANISMS = ("mtls", "dpop")
 REQUIRED_FOR = ("all_clients", "public_clients")
 # Auth0's default, and the only value valid with mTLS; mTLS responses omit it (recorded).
 DEFAULT_REQUIRED_FOR = "all_clients"
-INPUTS = ("resource_server_id", "mechanism", "required", "required_for", "restore_on_delete")
-OUTPUTS = ("identifier", "previous_proof_of_possession")
+# `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
+INPUTS = ("resource_server_id", "mechanism", "required", "required_for", "restore_on_delete", TENANT)
+OUTPUTS = ("identifier", "previous_proof_of_possession", "tenant_host")
 SETTINGS = ("mechanism", "required", "required_for")
 
 
@@ -107,25 +108,38 @@ def same_api(olds: Mapping[str, Any], new_ref: Any, id_: str) -> bool:
 
 # -- provider -----------------------------------------------------------------------------------
 
+def describe(props: Mapping[str, Any], api_id: str | None = None) -> str:
+    return f"the proof-of-possession setting of API {props.get('identifier') or props.get('resource_server_id')}" + (
+        f" ({api_id})" if api_id else "")
+
+
 class ResourceServerProofOfPossessionProvider(Auth0Provider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs) + self.tenant_failures(inputs)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        tenant = self.tenant_diff(olds, news, describe(olds, id_))
         ref = news.get("resource_server_id")
-        if is_unknown(ref) or not same_api(olds, ref, id_):
+        other_api = is_unknown(ref) or not same_api(olds, ref, id_)
+        if tenant == "replace":
+            # An API in another tenant is another object: take it over first, then restore this one.
+            return DiffResult(changes=True, replaces=[TENANT] + (["resource_server_id"] if other_api else []),
+                              delete_before_replace=False)
+        if other_api:
             # Another API (or one not known yet): restore the old one before taking over the new one,
             # so that if both name the same API the new resource remembers the real earlier value.
             return DiffResult(changes=True, replaces=["resource_server_id"], delete_before_replace=True)
         keys = changed_keys(olds, news, (*SETTINGS, "restore_on_delete"))
         if olds.get("required_for") is not None and news.get("required_for") is None:
             keys.append("required_for")
-        return update_diff(keys)
+        return update_diff(keys + ([TENANT] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
-        api = ClientsApi(self.client)
+        tenant_client = self.client_for(inputs.get(TENANT))
+        api = ClientsApi(tenant_client)
         try:
             live = api.get_resource_server(inputs["resource_server_id"])
         except ApiError as exc:
@@ -139,39 +153,43 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         result = live if already_applied(live, inputs) else api.update_resource_server(api_id, expand(inputs))
         info(f"API {live.get('identifier')} ({api_id}): proof_of_possession {_show(expand(inputs)['proof_of_possession'])} "
              f"(was {_show(previous)})")
-        return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous})
+        return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous,
+                                     **self.tenant_outputs(tenant_client, inputs)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        tenant_client = self.bound_client(props, describe(props, id_))
         try:
-            live = ClientsApi(self.client).get_resource_server(id_)
+            live = ClientsApi(tenant_client).get_resource_server(id_)
         except ApiError as exc:
             if exc.is_not_found:
                 warn(f"API {props.get('identifier')} ({id_}) no longer exists; its proof-of-possession setting is "
                      "removed from state")
                 return ReadResult(None, {})
             raise
-        outs = {**props, **flatten(live, props)}
+        outs = {**props, **flatten(live, props), **self.tenant_outputs(tenant_client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
+        tenant_client = self.bound_client(olds, describe(olds, id_), news=inputs)
         kept = {"previous_proof_of_possession": olds.get("previous_proof_of_possession"),
-                "identifier": olds.get("identifier")}
+                "identifier": olds.get("identifier"), **self.tenant_outputs(tenant_client, inputs)}
         settings_changed = changed_keys(olds, inputs, SETTINGS) or (
             olds.get("required_for") is not None and inputs.get("required_for") is None)
         if not settings_changed:
             return UpdateResult({**olds, **inputs, **kept})
-        result = ClientsApi(self.client).update_resource_server(id_, expand(inputs))
+        result = ClientsApi(tenant_client).update_resource_server(id_, expand(inputs))
         return UpdateResult({**flatten(result, inputs), **kept})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        tenant_client = self.bound_client(props, describe(props, id_))
         if not props.get("restore_on_delete", True):
             info(f"API {props.get('identifier')} ({id_}): proof_of_possession left as it is (restore_on_delete is false)")
             return
         previous = props.get("previous_proof_of_possession")
         try:
             # {"proof_of_possession": null} removes the setting: how "none before" is restored.
-            ClientsApi(self.client).update_resource_server(id_, {"proof_of_possession": previous})
+            ClientsApi(tenant_client).update_resource_server(id_, {"proof_of_possession": previous})
         except ApiError as exc:
             if exc.is_not_found:
                 info(f"API {id_} no longer exists; nothing to restore")
@@ -200,6 +218,8 @@ class ResourceServerProofOfPossessionArgs:
     """``all_clients`` (Auth0's default; the only value valid with mtls) or ``public_clients``. Unset: not managed."""
     restore_on_delete: Optional[pulumi.Input[bool]] = None
     """On delete, put back the API's earlier ``proof_of_possession`` (default true; ``null`` if it had none)."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the tenant (default ``auth0``); see :class:`ClientCertificateCredential`."""
 
 
 class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtls",
@@ -215,6 +235,8 @@ class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtl
     identifier: pulumi.Output[str]
     """The API's identifier (the ``audience`` clients ask tokens for)."""
     previous_proof_of_possession: pulumi.Output[Optional[dict[str, Any]]]
+    tenant: pulumi.Output[Optional[str]]
+    tenant_host: pulumi.Output[str]
 
     def __init__(
         self,
@@ -227,12 +249,13 @@ class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtl
         required: Optional[pulumi.Input[bool]] = None,
         required_for: Optional[pulumi.Input[str]] = None,
         restore_on_delete: Optional[pulumi.Input[bool]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = ResourceServerProofOfPossessionArgs(
                 resource_server_id=resource_server_id, mechanism=mechanism,  # type: ignore[arg-type]
                 required=required, required_for=required_for,  # type: ignore[arg-type]
-                restore_on_delete=restore_on_delete)
+                restore_on_delete=restore_on_delete, tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         props.update({key: None for key in OUTPUTS})
         super().__init__(ResourceServerProofOfPossessionProvider(), resource_name, props, opts)
