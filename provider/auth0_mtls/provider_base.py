@@ -10,8 +10,16 @@ Tenants. Every resource takes an optional ``tenant`` input naming a stack config
 any call, ``read``/``update``/``delete`` compare that host with where the namespace points now and
 refuse on a mismatch (the config was repointed: acting would touch the wrong tenant). ``diff`` makes
 the same comparison without a call during a preview, and turns a change of the ``tenant`` input to a
-namespace on another host into a replacement. A resource opts in with a few lines; see the README
-section "How a resource becomes tenant-aware" (and ``CustomDomainProvider`` for an example).
+namespace on another host into a replacement. A resource opts in with a few lines
+(``CustomDomainProvider`` is the worked example):
+
+- inputs gain ``tenant`` (``None`` when unset), outputs ``tenant_host``;
+- ``check``: ``failures += self.tenant_failures(inputs)``;
+- ``diff``: ``self.tenant_diff(olds, news, what)`` → ``"replace"`` (add ``"tenant"`` to ``replaces``),
+  ``"update"`` (add it to the changed keys) or ``None``;
+- ``create``: ``client = self.client_for(inputs.get("tenant"))``, outputs ``+= self.tenant_outputs(client, inputs)``;
+- ``read``/``delete``: ``client = self.bound_client(props, what)``; ``update``:
+  ``self.bound_client(olds, what, news=inputs)``; ``read`` and ``update`` add ``tenant_outputs`` too.
 """
 
 from __future__ import annotations
