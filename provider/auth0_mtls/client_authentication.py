@@ -353,7 +353,7 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any], live: Mapping[str, An
                                                        inputs.get("credential_types") or []) if ctype is None]
         if unchecked:
             hints.append(f"{', '.join(unchecked)} come(s) from outside this program, so the preview could not check "
-                         f"them: method {inputs.get('method')} needs existing {TYPE_BY_METHOD.get(inputs.get('method'), '?')} "
+                         f"them: method {inputs.get('method')} needs existing {TYPE_BY_METHOD.get(str(inputs.get('method')), '?')} "
                          "credentials of this client")
         alg = (live.get("jwt_configuration") or {}).get("alg")
         if alg and alg != "RS256":
