@@ -83,9 +83,9 @@ if app_client_id:
     )
     # What a bound token's cnf.x5t#S256 carries, per certificate.
     pulumi.export("certificate_thumbprints", {name: cred.thumbprint_sha256
-                                              for name, cred in zip(sorted(certificates), credentials)})
+                                              for name, cred in zip(sorted(certificates), credentials, strict=True)})
     pulumi.export("certificate_expiry", {name: cred.expires_at
-                                         for name, cred in zip(sorted(certificates), credentials)})
+                                         for name, cred in zip(sorted(certificates), credentials, strict=True)})
     pulumi.export("client_authentication", authentication.method)
 
 # -- the API: tokens for it must be certificate-bound ------------------------------------------
