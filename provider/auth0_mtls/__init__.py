@@ -3,14 +3,18 @@
     domain = CustomDomain("login", domain="login.example.com", tls_policy="recommended",
                           custom_client_ip_header="true-client-ip")
     verified = CustomDomainVerification("login", custom_domain_id=domain.custom_domain_id)
-    TenantMtlsSettings("mtls", enable_endpoint_aliases=True,
-                       opts=pulumi.ResourceOptions(depends_on=[verified]))
+    aliases = TenantMtlsSettings("mtls", enable_endpoint_aliases=True,
+                                 opts=pulumi.ResourceOptions(depends_on=[verified]))
+    # Passes once https://login.example.com/.well-known/openid-configuration, read through the
+    # edge, advertises https://mtls.login.example.com/oauth/token.
+    MtlsDiscoveryCheck("edge", domain=domain.domain, opts=pulumi.ResourceOptions(depends_on=[aliases]))
 
 Path from a program to an HTTP call: resource class (``custom_domain.CustomDomain``) → its provider
 hook (``CustomDomainProvider.create``) → ``client.ManagementClient`` → ``requests`` with ``retry.Auth0Retry``.
 """
 
 from .custom_domain import CustomDomain, CustomDomainArgs
+from .discovery_check import DiscoveryCheckFailed, MtlsDiscoveryCheck, MtlsDiscoveryCheckArgs
 from .errors import ApiError, Auth0MtlsError, ConfigurationError, RateLimitError, UnsafeInputError
 from .tenant_settings import TenantMtlsSettings, TenantMtlsSettingsArgs
 from .verification import CnameApiKeyLost, CustomDomainVerification, CustomDomainVerificationArgs, VerificationTimeout
@@ -24,6 +28,9 @@ __all__ = [
     "CustomDomainArgs",
     "CustomDomainVerification",
     "CustomDomainVerificationArgs",
+    "DiscoveryCheckFailed",
+    "MtlsDiscoveryCheck",
+    "MtlsDiscoveryCheckArgs",
     "RateLimitError",
     "TenantMtlsSettings",
     "TenantMtlsSettingsArgs",
