@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
+import ssl
 import threading
 import time
 from typing import Any, Iterator, Mapping
@@ -15,19 +17,29 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError, ProtocolError,
+                                ReadTimeoutError)
 
 from .credentials import Credentials
-from .errors import ApiError, ConfigurationError, RateLimitError, UnsafeInputError
+from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitError, UnsafeInputError
 from .pacing import RateGate, bucket_of
-from .retry import Auth0Retry, RetryBudgetExhausted
+from .retry import Auth0Retry, RetryBudgetExhausted, time_left
 from .validation import CUSTOM_DOMAIN_ID
 
 log = logging.getLogger("auth0_mtls")
 
 USER_AGENT = "auth0-mtls/0.1 (+pulumi dynamic provider)"
-# Renew this long before the token expires, so a token never dies mid-deployment.
+# Renew this long before the token expires, so a token never dies mid-deployment; a short-lived token
+# (a tenant can issue them for a few minutes) is renewed once this fraction of its lifetime is left
+# instead, or every call would fetch a new one.
 TOKEN_RENEW_MARGIN_SECONDS = 120.0
+TOKEN_RENEW_FRACTION = 0.25
 TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
+
+
+def renew_margin(lifetime: float) -> float:
+    """How long before expiry a token of this lifetime is renewed."""
+    return min(TOKEN_RENEW_MARGIN_SECONDS, max(0.0, lifetime) * TOKEN_RENEW_FRACTION)
 
 
 def custom_domain_path(custom_domain_id: str, suffix: str = "") -> str:
@@ -47,7 +59,65 @@ def _possibly_applied_before(response: requests.Response) -> bool:
     return any(item.error is not None or (item.status or 0) >= 500 for item in history)
 
 
-def _error_from_response(method: str, path: str, response: requests.Response) -> ApiError:
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (requests wraps urllib3, which wraps the socket error)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        item = todo.pop(0)
+        if any(item is s for s in seen):
+            continue
+        seen.append(item)
+        nested = [getattr(item, "reason", None), item.__cause__, item.__context__,
+                  *[a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]]
+        todo.extend(n for n in nested if isinstance(n, BaseException))
+    return seen
+
+
+def describe_network_failure(exc: BaseException | None) -> str:
+    """What went wrong, in words, from the exception chain of a call that got no response. Built
+    from exception types (and the TLS library's verification message), never from exception text,
+    which can hold URLs and request details."""
+    causes = _causes(exc) if exc is not None else []
+
+    def has(*types: type) -> BaseException | None:
+        return next((c for c in causes if isinstance(c, types)), None)
+
+    if has(NameResolutionError, socket.gaierror):
+        return "DNS lookup failed: the host name does not resolve"
+    cert = has(ssl.SSLCertVerificationError)
+    if cert is not None:
+        reason = getattr(cert, "verify_message", None) or "verification failed"
+        return f"its TLS certificate is not trusted ({reason})"
+    if has(ssl.SSLError):
+        return "the TLS handshake failed"
+    if has(ConnectionRefusedError):
+        return "connection refused: nothing accepts connections at that host and port"
+    if has(ReadTimeoutError):
+        return f"no response within {TIMEOUT[1]:.0f}s"
+    if has(ConnectTimeoutError, socket.timeout) and not has(NewConnectionError):
+        return f"the connection timed out after {TIMEOUT[0]:.0f}s"
+    if has(ConnectionResetError, ProtocolError, ConnectionAbortedError):
+        return "the connection was closed before a response arrived"
+    if has(NewConnectionError, OSError):
+        return "could not open a connection"
+    return "no response" if exc is None else f"no response ({type(exc).__name__})"
+
+
+def network_hint(credentials: Credentials, cause: str) -> str:
+    where = credentials.domain_source
+    if cause.startswith("its TLS certificate") or cause.startswith("the TLS handshake"):
+        return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com) and that nothing between "
+                "here and Auth0 intercepts TLS; certificate verification cannot be turned off")
+    if cause.startswith("DNS"):
+        return f"check the host name in {where} (e.g. tenant.eu.auth0.com) and this machine's DNS and network access"
+    if cause.startswith("connection refused"):
+        return f"check the host and port in {where}"
+    return f"check {where} and this machine's network access; the call was retried before giving up"
+
+
+def _error_from_response(method: str, path: str, response: requests.Response,
+                         credentials: Credentials | None = None) -> ApiError:
     code: str | None = None
     message = response.reason or "error"
     try:
@@ -58,13 +128,15 @@ def _error_from_response(method: str, path: str, response: requests.Response) ->
         code = body.get("errorCode") or body.get("error") or body.get("code")
         message = body.get("message") or body.get("error_description") or message
     hint = None
+    ns = credentials.namespace if credentials is not None else "auth0"
     if response.status_code == 403 and code == "insufficient_scope":
         hint = "grant that scope to the Management API client, see the README's credentials section"
     elif response.status_code == 401:
-        hint = "the token was rejected: check auth0:clientId/auth0:clientSecret or renew auth0:apiToken"
+        hint = f"the token was rejected: check {ns}:clientId/{ns}:clientSecret or renew {ns}:apiToken"
     cls = RateLimitError if response.status_code == 429 else ApiError
     return cls(method, path, response.status_code, str(message), code, hint,
-               after_retry=_possibly_applied_before(response))
+               after_retry=_possibly_applied_before(response),
+               host=credentials.tenant if credentials is not None else None)
 
 
 class ManagementClient:
@@ -85,6 +157,7 @@ class ManagementClient:
         self._token_lock = threading.Lock()
         self._token: str | None = credentials.api_token
         self._token_expires_at = float("inf") if credentials.api_token else 0.0
+        self._token_renew_at = self._token_expires_at
         self.token_fetches = 0
 
     # -- tokens ---------------------------------------------------------------------------------
@@ -92,14 +165,15 @@ class ManagementClient:
     def _access_token(self, stale: str | None = None) -> str:
         """A valid token; fetched once and shared by all threads. ``stale`` forces a renewal of that token."""
         with self._token_lock:
-            fresh = self._token is not None and time.time() < self._token_expires_at - TOKEN_RENEW_MARGIN_SECONDS
+            fresh = self._token is not None and time.time() < self._token_renew_at
             if fresh and self._token != stale:
                 return self._token  # type: ignore[return-value]
             if self.credentials.api_token and not self.credentials.client_id:
                 if stale is not None:
+                    ns = self.credentials.namespace
                     raise ApiError("GET", "/api/v2", 401,
-                                   "the configured auth0:apiToken was rejected (expired or revoked)",
-                                   "invalid_token", "set a fresh token, or configure auth0:clientId/auth0:clientSecret")
+                                   f"the configured {ns}:apiToken was rejected (expired or revoked)", "invalid_token", f"set a fresh token, or configure {ns}:clientId/{ns}:clientSecret",
+                                   host=self.credentials.tenant)
                 return self.credentials.api_token
             self._fetch_token()
             return self._token  # type: ignore[return-value]
@@ -108,27 +182,19 @@ class ManagementClient:
         if not (self.credentials.client_id and self.credentials.client_secret):
             raise ConfigurationError("no client credentials to renew the Management API token with")
         path = "/oauth/token"
-        try:
-            response = self._session.post(
-                self.credentials.base_url + path,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self.credentials.client_id,
-                    "client_secret": self.credentials.client_secret,
-                    "audience": self.credentials.audience,
-                },
-                timeout=TIMEOUT,
-            )
-        except RetryBudgetExhausted as exc:
-            raise RateLimitError("POST", path, exc.status, f"rate limited while fetching a token; {exc}",
-                                 "too_many_requests") from None
-        except requests.RequestException as exc:
-            raise ApiError("POST", path, None, f"could not reach the tenant: {type(exc).__name__}") from None
+        response = self._transmit("POST", path, data={
+            "grant_type": "client_credentials",
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+            "audience": self.credentials.audience,
+        })
         if response.status_code != 200:
-            raise _error_from_response("POST", path, response)
+            raise _error_from_response("POST", path, response, self.credentials)
         body = response.json()
         self._token = body["access_token"]
-        self._token_expires_at = time.time() + float(body.get("expires_in", 86400))
+        lifetime = float(body.get("expires_in", 86400))
+        self._token_expires_at = time.time() + lifetime
+        self._token_renew_at = self._token_expires_at - renew_margin(lifetime)
         self.token_fetches += 1
         log.debug("fetched a Management API token (scopes: %s)", body.get("scope", ""))
 
@@ -147,20 +213,8 @@ class ManagementClient:
         token = self._access_token()
         bucket = bucket_of(path)
         for attempt in (1, 2):
-            self._gate.wait(bucket)
-            try:
-                response = self._session.request(
-                    method, self.credentials.base_url + path, json=json, params=params,
-                    headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
-                )
-            except RetryBudgetExhausted as exc:
-                raise RateLimitError(method, path, exc.status,
-                                     f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
-                                     "to wait longer)", "too_many_requests") from None
-            except requests.RequestException as exc:
-                # The exception text can hold the URL but never headers; keep only the type anyway.
-                raise ApiError(method, path, None, f"no response after retries: {type(exc).__name__}") from None
-            self._gate.observe(bucket, response.status_code, response.headers)
+            response = self._transmit(method, path, bucket=bucket, json=json, params=params,
+                                      headers={"Authorization": f"Bearer {token}"})
             if response.status_code == 401 and attempt == 1:
                 # Expired or revoked: one new token, one more try.
                 token = self._access_token(stale=token)
@@ -168,9 +222,45 @@ class ManagementClient:
             break
         log.debug("%s %s -> %s", method, path, response.status_code)
         if response.status_code not in ok:
-            raise _error_from_response(method, path, response)
+            raise _error_from_response(method, path, response, self.credentials)
         body = response.json() if response.content else None
         return body, _possibly_applied_before(response)
+
+    def _transmit(self, method: str, path: str, bucket: str | None = None, **kwargs: Any) -> requests.Response:
+        """One HTTP exchange, pacing and retries included; failures become ``ApiError``s that name
+        the tenant's host and the cause, and carry nothing from the request (no token, no secret)."""
+        host = self.credentials.tenant
+        try:
+            if bucket is not None:
+                self._gate.wait(bucket)
+            left = time_left()
+            # Within a deadline (a verification's timeout), a slow answer may not outlast it either.
+            timeout = TIMEOUT if left is None else (TIMEOUT[0], max(1.0, min(TIMEOUT[1], left)))
+            response = self._session.request(method, self.credentials.base_url + path, timeout=timeout, **kwargs)
+            if bucket is not None:
+                self._gate.observe(bucket, response.status_code, response.headers)
+            return response
+        except RetryBudgetExhausted as exc:
+            if exc.past_deadline:
+                waiting_for = ("Auth0's rate limit (429) to reset" if exc.status == 429 else
+                               f"a retry after {exc.status}" if exc.status is not None else
+                               f"a retry ({describe_network_failure(exc.error)})")
+                raise DeadlineReached(method, path, exc.status,
+                                      f"stopped at the operation's deadline: the next wait, {exc.next_wait:.1f}s for "
+                                      f"{waiting_for}, would have passed it", "deadline", host=host) from None
+            if exc.status == 429:
+                raise RateLimitError(method, path, exc.status,
+                                     f"still rate limited (429) by Auth0; {exc} (raise AUTH0_MTLS_RETRY_BUDGET_SECONDS "
+                                     "to wait longer)", "too_many_requests", host=host) from None
+            if exc.status is not None:
+                raise ApiError(method, path, exc.status, f"still failing after retries; {exc}", host=host) from None
+            cause = describe_network_failure(exc.error)
+            raise ApiError(method, path, None, cause,
+                           hint=network_hint(self.credentials, cause), host=host) from None
+        except requests.RequestException as exc:
+            cause = describe_network_failure(exc)
+            raise ApiError(method, path, None, cause,
+                           hint=network_hint(self.credentials, cause), host=host) from None
 
     # -- custom domains -------------------------------------------------------------------------
 

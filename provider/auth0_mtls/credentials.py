@@ -1,24 +1,34 @@
 """Where the Management API credentials come from, resolved at run time in the provider process.
 
-Stack config first (the keys of the official Pulumi Auth0 provider, so existing stacks work), then
-the environment. Nothing here is ever stored on a pickled object.
+A tenant is named by a stack config namespace: ``auth0`` (the default, the keys of the official
+Pulumi Auth0 provider, so existing stacks work) or any other, e.g. ``auth0-eu:domain``. The default
+namespace falls back to the ``AUTH0_*`` environment variables; other namespaces never do, so a
+second tenant with a missing key fails instead of silently reaching the first tenant. Nothing here
+is ever stored on a pickled object, and nothing here touches the network: ``check`` validates the
+config with it during a preview.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+from .validation import host_name_problem
 
-# (stack config key, environment variable)
+DEFAULT_NAMESPACE = "auth0"
+# (stack config key, environment variable) of the default namespace
 DOMAIN = ("auth0:domain", "AUTH0_DOMAIN")
 CLIENT_ID = ("auth0:clientId", "AUTH0_CLIENT_ID")
 CLIENT_SECRET = ("auth0:clientSecret", "AUTH0_CLIENT_SECRET")
 API_TOKEN = ("auth0:apiToken", "AUTH0_API_TOKEN")
+_SETTINGS = {"domain": DOMAIN, "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "apiToken": API_TOKEN}
+# Pulumi config namespaces are project-name-like: no colon, no spaces.
+NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 MISSING_HELP = (
     "Auth0 credentials are missing. Set them in the stack config: "
@@ -29,6 +39,23 @@ MISSING_HELP = (
 )
 
 
+def missing_help(namespace: str) -> str:
+    if namespace == DEFAULT_NAMESPACE:
+        return MISSING_HELP
+    ns = namespace
+    return (f"Auth0 credentials for the tenant named {ns!r} are missing. Set them in the stack config: "
+            f"`pulumi config set {ns}:domain <tenant>.auth0.com`, then either `pulumi config set {ns}:clientId <id>` "
+            f"and `pulumi config set --secret {ns}:clientSecret <secret>`, or `pulumi config set --secret "
+            f"{ns}:apiToken <token>`. (The AUTH0_* environment variables apply to the default namespace "
+            f"'{DEFAULT_NAMESPACE}' only, so that a second tenant never borrows the first one's credentials.)")
+
+
+class ConfigSource(Protocol):
+    """``pulumi.dynamic.Config``, or any mapping of namespaced keys."""
+
+    def get(self, key: str) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Credentials:
     """How to reach one tenant. Secrets are excluded from ``repr`` so they never reach a log line."""
@@ -37,6 +64,12 @@ class Credentials:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     api_token: str | None = field(default=None, repr=False)
+    namespace: str = DEFAULT_NAMESPACE  # the stack config namespace they were read from
+    domain_source: str = DOMAIN[0]  # where the domain came from, for messages (or AUTH0_DOMAIN)
+
+    def key(self, name: str) -> str:
+        """The stack config key of one setting of this tenant, e.g. ``auth0-eu:clientSecret``."""
+        return f"{self.namespace}:{name}"
 
     @property
     def audience(self) -> str:
@@ -44,19 +77,31 @@ class Credentials:
 
     @property
     def tenant(self) -> str:
-        """The tenant's host (and port), used to name per-tenant singletons."""
+        """The tenant's host (and port, if not the default), used to name per-tenant singletons and
+        recorded in state as ``tenant_host``."""
         return urlsplit(self.base_url).netloc
 
 
-def _lookup(config: Mapping[str, Any] | None, environ: Mapping[str, str], key: tuple[str, str]) -> str | None:
-    value = None
-    if config is not None:
-        value = config.get(key[0])
-    if value in (None, ""):
-        value = environ.get(key[1])
-    if value in (None, ""):
-        return None
-    return str(value).strip()
+def same_host(a: str | None, b: str | None) -> bool:
+    """Whether two recorded tenant hosts name the same tenant (state written by 0.1 kept the case
+    and an explicit :443 as configured)."""
+    def canonical(host: str) -> str:
+        host = host.strip().lower()
+        return host[:-4] if host.endswith(":443") else host
+
+    return a is not None and b is not None and canonical(a) == canonical(b)
+
+
+def _lookup(config: ConfigSource | None, environ: Mapping[str, str], namespace: str,
+            name: str) -> tuple[str | None, str]:
+    """The value of one setting and where it came from (config key or environment variable)."""
+    key = f"{namespace}:{name}"
+    value = config.get(key) if config is not None else None
+    if value not in (None, "") or namespace != DEFAULT_NAMESPACE:
+        return (None if value in (None, "") else str(value).strip()), key
+    env_name = _SETTINGS[name][1]
+    value = environ.get(env_name)
+    return (None if value in (None, "") else str(value).strip()), env_name
 
 
 def _is_loopback(host: str) -> bool:
@@ -68,52 +113,98 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def normalize_base_url(domain: str) -> str:
-    """Turn ``tenant.auth0.com`` or ``https://tenant.auth0.com/`` into ``https://tenant.auth0.com``.
+def normalize_base_url(domain: str, source: str = DOMAIN[0]) -> str:
+    """Turn ``Tenant.auth0.com`` or ``https://tenant.auth0.com:443/`` into ``https://tenant.auth0.com``.
 
-    Plain ``http://`` is refused except on loopback addresses, where the local emulator runs:
-    a Management API token must never cross a network in clear text.
+    The host is lower-cased (the token's audience is built from it, and Auth0 compares audiences
+    exactly), the default port dropped, and anything that is not a plain host refused: credentials
+    in the URL, a path, spaces, a port out of range, non-ASCII names. Plain ``http://`` is refused
+    except on loopback addresses, where the local emulator runs: a Management API token must never
+    cross a network in clear text. Messages name ``source`` (the config key or environment variable)
+    and never repeat a user name or password found in the value.
     """
-    raw = domain.strip()
-    if "://" not in raw:
+    raw = (domain or "").strip()
+    if not raw:
+        raise ConfigurationError(f"{source} is missing: set it to your tenant's host, e.g. tenant.eu.auth0.com")
+    scheme_sep = raw.find("://")
+    if "@" in raw:  # no host name holds one; whatever precedes it may be a password
+        raise ConfigurationError(
+            f"{source} must not contain a user name or password (user:password@); give just the tenant host, "
+            f"e.g. tenant.eu.auth0.com, and put the credentials in {source.rsplit(':', 1)[0]}:clientId/clientSecret "
+            "or apiToken")
+    if any(ch.isspace() for ch in raw):
+        raise ConfigurationError(f"{source} {raw!r} contains a space; give just the tenant host, e.g. "
+                                 "tenant.eu.auth0.com")
+    if not raw.isascii():
+        # Checked before anything lower-cases the value: str.lower() turns some non-ASCII letters
+        # into ASCII ones (KELVIN SIGN into "k"), silently naming another host.
+        raise ConfigurationError(f"{source} {raw!r} contains non-ASCII characters; use the host's ASCII "
+                                 "(punycode, xn--…) form")
+    if scheme_sep < 0:
         raw = "https://" + raw
     parts = urlsplit(raw)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(f"auth0:domain '{domain}' is not a host name or https:// URL")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
+        raise ConfigurationError(f"{source} {domain!r} must be a host name or an https:// URL")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or raw.endswith(("?", "#")):
+        # The value itself is not repeated: a query string is where people paste tokens.
         raise ConfigurationError(
-            f"auth0:domain '{domain}' must be just the tenant host (e.g. tenant.eu.auth0.com), without a path"
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            f"{source} must be just the tenant host (e.g. tenant.eu.auth0.com), without a path or query")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigurationError(f"{source} {domain!r} has an invalid port; a port is a number from 1 to 65535")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ConfigurationError(f"{source} {domain!r} has no host name; e.g. tenant.eu.auth0.com")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+        problem = host_name_problem(host, single_label=host == "localhost")
+        if problem:
+            raise ConfigurationError(f"{source} {domain!r} is not a valid host name: {problem}")
+    if scheme == "http" and not _is_loopback(host):
         raise ConfigurationError(
-            f"auth0:domain '{domain}' uses plain http://; only https:// is allowed "
+            f"{source} {domain!r} uses plain http://; only https:// is allowed "
             "(http:// is accepted for loopback addresses such as the local emulator)"
         )
-    return f"{parts.scheme}://{parts.netloc}"
+    netloc = f"[{host}]" if ip is not None and ip.version == 6 else host
+    if port is not None and port != {"https": 443, "http": 80}[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}"
 
 
-def resolve(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Credentials:
-    """Resolve credentials from stack config (namespaced keys such as ``auth0:domain``) or the environment."""
+def resolve(config: ConfigSource | None = None, environ: Mapping[str, str] | None = None,
+            namespace: str = DEFAULT_NAMESPACE) -> Credentials:
+    """Resolve one tenant's credentials from stack config (namespaced keys such as ``auth0:domain``)
+    or, for the default namespace only, the environment. Raises ``ConfigurationError``."""
+    if not isinstance(namespace, str) or not NAMESPACE.fullmatch(namespace):
+        raise ConfigurationError(f"{namespace!r} is not a stack config namespace (letters, digits, '_', '.', '-')")
     env = os.environ if environ is None else environ
-    domain = _lookup(config, env, DOMAIN)
-    client_id = _lookup(config, env, CLIENT_ID)
-    client_secret = _lookup(config, env, CLIENT_SECRET)
-    api_token = _lookup(config, env, API_TOKEN)
+    domain, domain_source = _lookup(config, env, namespace, "domain")
+    client_id, _ = _lookup(config, env, namespace, "clientId")
+    client_secret, _ = _lookup(config, env, namespace, "clientSecret")
+    api_token, _ = _lookup(config, env, namespace, "apiToken")
     if not domain or not (api_token or (client_id and client_secret)):
         missing = []
         if not domain:
-            missing.append("domain")
+            missing.append(f"{namespace}:domain")
         if not api_token and not (client_id and client_secret):
             if client_id and not client_secret:
-                missing.append("clientSecret")
+                missing.append(f"{namespace}:clientSecret")
             elif client_secret and not client_id:
-                missing.append("clientId")
+                missing.append(f"{namespace}:clientId")
             else:
-                missing.append("clientId/clientSecret or apiToken")
-        raise ConfigurationError(f"{MISSING_HELP} (missing: {', '.join(missing)})")
+                missing.append(f"{namespace}:clientId/{namespace}:clientSecret or {namespace}:apiToken")
+        raise ConfigurationError(f"{missing_help(namespace)} (missing: {', '.join(missing)})")
     return Credentials(
-        base_url=normalize_base_url(domain),
+        base_url=normalize_base_url(domain, domain_source),
         client_id=client_id,
         client_secret=client_secret,
         api_token=api_token,
+        namespace=namespace,
+        domain_source=domain_source,
     )

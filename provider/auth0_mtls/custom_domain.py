@@ -7,7 +7,7 @@ own), then the provider hooks, then the ``Resource`` users write in their progra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -25,16 +25,20 @@ from .validation import (
     tls_policy_failures,
 )
 
+if TYPE_CHECKING:
+    from .client import ManagementClient
+
 DEFAULT_TYPE = "self_managed_certs"
 # Sent to the API; None in the inputs means "not managed by this program".
 UPDATABLE = ("tls_policy", "custom_client_ip_header", "domain_metadata")
 REPLACING = ("domain", "type")
-INPUTS = ("domain", "type", *UPDATABLE, "adopt_existing")
+# `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
+INPUTS = ("domain", "type", *UPDATABLE, "adopt_existing", "tenant")
 # custom_domain_id is in the state's outputs too, but the program reads it through the resource id
 # (see CustomDomain.custom_domain_id).
 OUTPUTS = (
     "status", "primary", "origin_domain_name",
-    "verification_record_name", "verification_record_type", "verification_record_value",
+    "verification_record_name", "verification_record_type", "verification_record_value", "tenant_host",
 )
 
 
@@ -45,7 +49,10 @@ def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {key: news.get(key) for key in INPUTS}
     domain = inputs["domain"]
     if isinstance(domain, str) and not is_unknown(domain):
-        inputs["domain"] = domain.strip().rstrip(".").lower()
+        domain = domain.strip().rstrip(".")
+        # Non-ASCII names are left as written for check to refuse: lower() maps some of them to
+        # ASCII (KELVIN SIGN to "k"), which would silently make them another host.
+        inputs["domain"] = domain.lower() if domain.isascii() else domain
     if inputs["type"] is None:
         inputs["type"] = DEFAULT_TYPE
     if inputs["adopt_existing"] is None:
@@ -152,37 +159,47 @@ def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- provider -----------------------------------------------------------------------------------
 
+def describe(domain: Any, custom_domain_id: str | None = None) -> str:
+    return f"custom domain {domain} ({custom_domain_id})" if custom_domain_id else f"custom domain {domain}"
+
+
 class CustomDomainProvider(Auth0Provider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs) + self.tenant_failures(inputs)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = changed_keys(olds, news, REPLACING)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        tenant = self.tenant_diff(olds, news, describe(olds.get("domain"), id_))
+        replaces = changed_keys(olds, news, REPLACING) + (["tenant"] if tenant == "replace" else [])
         if replaces:
-            # Auth0 refuses two domains with one name: when only the type changes, the old one must
-            # go first. A new name can be created before the old one is deleted.
+            # Auth0 refuses two domains with one name in a tenant: when only the type changes, the old
+            # one must go first. A new name, or another tenant, can have the new one created first.
             same_name = not is_unknown(news.get("domain")) and news.get("domain") == olds.get("domain")
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_name)
-        return update_diff(changed_keys(olds, news, UPDATABLE + ("adopt_existing",)))
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_name and tenant != "replace")
+        return update_diff(changed_keys(olds, news, UPDATABLE + ("adopt_existing",))
+                           + (["tenant"] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
-        existing = self.client.find_custom_domain(inputs["domain"]) if inputs["adopt_existing"] else None
+        client = self.client_for(inputs.get("tenant"))
+        existing = client.find_custom_domain(inputs["domain"]) if inputs["adopt_existing"] else None
         if existing is None:
             try:
-                obj = self.client.create_custom_domain(expand_create(inputs))
-                return CreateResult(obj["custom_domain_id"], flatten(obj, inputs))
+                obj = client.create_custom_domain(expand_create(inputs))
+                return CreateResult(obj["custom_domain_id"],
+                                    {**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
             except ApiError as exc:
-                existing = self._existing_after_conflict(exc, inputs)
-        return self._adopt(existing, inputs)
+                existing = self._existing_after_conflict(client, exc, inputs)
+        return self._adopt(client, existing, inputs)
 
-    def _existing_after_conflict(self, exc: ApiError, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _existing_after_conflict(self, client: "ManagementClient", exc: ApiError,
+                                 inputs: Mapping[str, Any]) -> dict[str, Any]:
         """A 409 on create: the domain this call made (its response was lost and the retry met it),
         one the program may adopt, or someone else's, which is an error with advice."""
         if not exc.is_conflict:
             raise exc
-        existing = self.client.find_custom_domain(inputs["domain"])
+        existing = client.find_custom_domain(inputs["domain"])
         if existing is None:
             raise exc
         if exc.after_retry:
@@ -193,10 +210,11 @@ class CustomDomainProvider(Auth0Provider):
                            f"custom domain {inputs['domain']} already exists in the tenant as "
                            f"{existing['custom_domain_id']} (status {existing.get('status')})",
                            exc.error_code,
-                           "set adopt_existing=True to manage it with this program, or delete it first") from None
+                           "set adopt_existing=True to manage it with this program, or delete it first",
+                           host=exc.host) from None
         return existing
 
-    def _adopt(self, existing: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
+    def _adopt(self, client: "ManagementClient", existing: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
         if existing["type"] != inputs["type"]:
             raise ValueError(
                 f"adopt_existing: custom domain {inputs['domain']} ({existing['custom_domain_id']}) exists with "
@@ -208,36 +226,40 @@ class CustomDomainProvider(Auth0Provider):
             if existing.get("status") == "ready" and inputs["type"] == "self_managed_certs":
                 warn(f"custom domain {inputs['domain']} was verified before this program managed it: its "
                      "cname_api_key was returned once, at that verification, and cannot be recovered through the API")
-        return self._converge(existing, inputs)
+        return self._converge(client, existing, inputs)
 
-    def _converge(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
+    def _converge(self, client: "ManagementClient", live: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
         current = flatten(live, inputs)
         body = expand_update(current, inputs)
         if body:
-            live = self.client.update_custom_domain(live["custom_domain_id"], body)
-        return CreateResult(live["custom_domain_id"], flatten(live, inputs))
+            live = client.update_custom_domain(live["custom_domain_id"], body)
+        return CreateResult(live["custom_domain_id"], {**flatten(live, inputs), **self.tenant_outputs(client, inputs)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = self.bound_client(props, describe(props.get("domain"), id_))
         try:
-            obj = self.client.get_custom_domain(id_)
+            obj = client.get_custom_domain(id_)
         except ApiError as exc:
             if exc.is_not_found:
-                warn(f"custom domain {props.get('domain')} ({id_}) no longer exists in Auth0; removing it from state")
+                warn(f"custom domain {props.get('domain')} ({id_}) no longer exists in Auth0 tenant "
+                     f"{client.credentials.tenant}; removing it from state")
                 return ReadResult(None, {})
             raise
-        outs = flatten(obj, props)
+        outs = {**flatten(obj, props), **self.tenant_outputs(client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
+        client = self.bound_client(olds, describe(olds.get("domain"), id_), news=inputs)
         body = expand_update(olds, inputs)
-        if not body:  # only adopt_existing changed: nothing to tell Auth0
-            return UpdateResult({**olds, "adopt_existing": inputs["adopt_existing"]})
-        obj = self.client.update_custom_domain(id_, body)
-        return UpdateResult(flatten(obj, inputs))
+        if not body:  # only adopt_existing or the namespace's name changed: nothing to tell Auth0
+            return UpdateResult({**olds, "adopt_existing": inputs["adopt_existing"],
+                                 **self.tenant_outputs(client, inputs)})
+        obj = client.update_custom_domain(id_, body)
+        return UpdateResult({**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.client.delete_custom_domain(id_)
+        self.bound_client(props, describe(props.get("domain"), id_)).delete_custom_domain(id_)
 
 
 # -- the resource -------------------------------------------------------------------------------
@@ -261,6 +283,10 @@ class CustomDomainArgs:
     adopt_existing: Optional[pulumi.Input[bool]] = None
     """Take over a domain of this name that already exists in the tenant instead of failing (Pulumi
     cannot import dynamic resources). Its ``type`` must match."""
+    tenant: Optional[pulumi.Input[str]] = None
+    """The stack config namespace naming the tenant: ``auth0`` (default) reads ``auth0:domain`` and
+    its credentials, ``auth0-eu`` reads ``auth0-eu:domain``… Changing it to a namespace on another
+    tenant replaces the domain (created there, then deleted here)."""
 
 
 class CustomDomain(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDomain"):
@@ -273,6 +299,10 @@ class CustomDomain(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDom
     custom_client_ip_header: pulumi.Output[Optional[str]]
     domain_metadata: pulumi.Output[Optional[dict[str, str]]]
     adopt_existing: pulumi.Output[bool]
+    tenant: pulumi.Output[Optional[str]]
+    """The ``tenant`` input (``None``: the default namespace, ``auth0``)."""
+    tenant_host: pulumi.Output[str]
+    """The host of the tenant the domain lives in; a namespace repointed elsewhere is refused."""
     status: pulumi.Output[str]
     """``pending_verification``, ``ready`` or ``failed``, as of the last create, update or refresh."""
     primary: pulumi.Output[bool]
@@ -296,11 +326,13 @@ class CustomDomain(pulumi.dynamic.Resource, module="auth0_mtls", name="CustomDom
         custom_client_ip_header: Optional[pulumi.Input[str]] = None,
         domain_metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         adopt_existing: Optional[pulumi.Input[bool]] = None,
+        tenant: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = CustomDomainArgs(domain=domain, type=type, tls_policy=tls_policy,  # type: ignore[arg-type]
                                     custom_client_ip_header=custom_client_ip_header,
-                                    domain_metadata=domain_metadata, adopt_existing=adopt_existing)
+                                    domain_metadata=domain_metadata, adopt_existing=adopt_existing,
+                                    tenant=tenant)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         props.update({key: None for key in OUTPUTS})
         super().__init__(CustomDomainProvider(), resource_name, props, opts)

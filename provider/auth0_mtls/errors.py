@@ -30,8 +30,11 @@ class ApiError(Auth0MtlsError):
         error_code: str | None = None,
         hint: str | None = None,
         after_retry: bool = False,
+        host: str | None = None,
     ) -> None:
         self.method = method
+        # The tenant's host: with several tenants in one program, which one answered matters.
+        self.host = host
         self.path = path
         self.status = status
         self.error_code = error_code
@@ -45,7 +48,8 @@ class ApiError(Auth0MtlsError):
     def _render(self) -> str:
         status = str(self.status) if self.status is not None else "no response"
         code = f" {self.error_code}" if self.error_code else ""
-        text = f"Auth0 Management API {self.method} {self.path} failed: {status}{code}: {self.api_message}"
+        where = f" at {self.host}" if self.host else ""
+        text = f"Auth0 Management API{where} {self.method} {self.path} failed: {status}{code}: {self.api_message}"
         if self.hint:
             text += f" ({self.hint})"
         return text
@@ -61,3 +65,18 @@ class ApiError(Auth0MtlsError):
 
 class RateLimitError(ApiError):
     """Auth0 kept answering 429 for longer than the configured retry budget."""
+
+
+class TenantMismatch(ConfigurationError):
+    """A resource's stack config namespace now points at another tenant than the one it lives in;
+    refused before any call, so neither tenant is touched."""
+
+
+class DeadlineReached(ApiError):
+    """Waiting out a rate limit or a retry would pass the operation's deadline (e.g. a
+    verification's ``timeout_seconds``)."""
+
+
+class Interrupted(Auth0MtlsError):
+    """The Pulumi engine that started this provider process is gone (a second Ctrl-C, a killed
+    CLI): the operation stops instead of calling Auth0 for nobody."""

@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Mapping
 
+from .retry import pause
+
 
 def bucket_of(path: str) -> str:
     return "verify" if path.endswith("/verify") else "management"
@@ -25,11 +27,12 @@ class RateGate:
         self._resume_at: dict[str, float] = {}
 
     def wait(self, bucket: str) -> None:
-        """Before a call: sleep until the bucket may have a token again."""
+        """Before a call: sleep until the bucket may have a token again (a rate-limit wait: it
+        counts against the deadline of the operation in progress, see ``retry.pause``)."""
         with self._lock:
             delay = self._resume_at.get(bucket, 0.0) - time.time()
         if delay > 0:
-            time.sleep(delay)
+            pause(delay, status=429)
 
     def observe(self, bucket: str, status: int, headers: Mapping[str, str]) -> None:
         remaining = headers.get("x-ratelimit-remaining")

@@ -1,9 +1,14 @@
-"""The one retry policy for every Management API call.
+"""The one retry policy for every Management API call, and how every wait is done.
 
 urllib3's ``Retry`` already does capped exponential backoff with jitter and honours ``Retry-After``;
 this subclass adds what Auth0 needs on top: waiting for ``X-RateLimit-Reset`` (Auth0 sends that, not
 ``Retry-After``, on a 429) and a bound on the total time one request may spend waiting, so a
 sustained 429 ends in a clear error instead of an endless deploy.
+
+Every wait (a retry's backoff, a rate-limit reset, a verification's poll interval) goes through
+``pause``: it sleeps in short slices, stops when the Pulumi engine that started this process is gone,
+and refuses to wait past the deadline of the operation in progress (``deadline``), so an operation
+with a timeout of its own, such as a verification, has one deadline and not a retry budget on top.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from __future__ import annotations
 import os
 import random
 import time
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
+
+from .errors import Interrupted
 
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
@@ -20,16 +29,79 @@ from urllib3.util.retry import Retry
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_WAIT_BUDGET_SECONDS = 120.0
 MAX_SINGLE_WAIT_SECONDS = 60.0
+# Waits are cut into slices this long, so that a vanished engine is noticed within one.
+PAUSE_SLICE_SECONDS = 0.25
+
+# The engine starts the provider process; when the engine dies (a second Ctrl-C, a killed CLI)
+# the process is re-parented. The Python dynamic-provider SDK ignores the engine's Cancel, so a
+# changed parent is the one sign left that nobody is waiting for the answer.
+_ENGINE_PID = os.getppid()
+# The monotonic time by which the operation in progress must end, per thread (each provider hook
+# runs on its own worker thread).
+_deadline: ContextVar[float | None] = ContextVar("auth0_mtls_deadline", default=None)
+
+
+def engine_gone() -> bool:
+    return os.getppid() != _ENGINE_PID
+
+
+def check_engine() -> None:
+    if engine_gone():
+        raise Interrupted("the Pulumi engine that started this provider process is gone (a second Ctrl-C or a killed "
+                          "CLI); stopped instead of calling Auth0 for nobody. The stack has a pending operation: run "
+                          "`pulumi refresh` (or `pulumi up`) to pick up where it stopped")
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Within this block, no wait may end after ``at`` (``time.monotonic()``)."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds to the current deadline, ``None`` without one."""
+    at = _deadline.get()
+    return None if at is None else at - time.monotonic()
 
 
 class RetryBudgetExhausted(Exception):
-    """Waiting any longer would pass the request's wait budget."""
+    """Waiting any longer would pass the request's wait budget.
 
-    def __init__(self, status: int | None, waited: float, next_wait: float) -> None:
+    ``status`` is the answer that would have been retried (``None``: no answer at all, and ``error``
+    is why), so the caller can say what it was waiting out: rate limiting, a failing gateway, or a
+    host it cannot reach.
+    """
+
+    def __init__(self, status: int | None, waited: float, next_wait: float,
+                 error: BaseException | None = None, past_deadline: bool = False) -> None:
         self.status = status
         self.waited = waited
         self.next_wait = next_wait
+        self.error = error
+        # True when it was the operation's deadline, not the per-request budget, that ran out.
+        self.past_deadline = past_deadline
         super().__init__(f"gave up after waiting {waited:.1f}s; the next wait would have been {next_wait:.1f}s")
+
+
+def pause(seconds: float, status: int | None = None) -> None:
+    """Sleep ``seconds`` in short slices. Raises ``Interrupted`` when the engine is gone, and
+    ``RetryBudgetExhausted(past_deadline=True)`` at once if the wait would end past the deadline
+    (``status`` says what was being waited out)."""
+    left = time_left()
+    if left is not None and seconds > left:
+        raise RetryBudgetExhausted(status, 0.0, seconds, past_deadline=True)
+    remaining = seconds
+    while True:
+        check_engine()
+        if remaining <= 0:
+            return
+        step = min(PAUSE_SLICE_SECONDS, remaining)
+        time.sleep(step)
+        remaining -= step
 
 
 def wait_budget_from_env(environ: dict[str, str] | os._Environ[str] | None = None) -> float:
@@ -118,8 +190,13 @@ class Auth0Retry(Retry):
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         wait = self._planned_wait(response)
+        status = response.status if response is not None else None
+        error = self.history[-1].error if response is None and self.history else None
         if self.waited + wait > self.wait_budget:
-            raise RetryBudgetExhausted(response.status if response is not None else None, self.waited, wait)
+            raise RetryBudgetExhausted(status, self.waited, wait, error)
         if wait > 0:
-            time.sleep(wait)
+            try:
+                pause(wait, status)
+            except RetryBudgetExhausted as exc:
+                raise RetryBudgetExhausted(status, self.waited, wait, error, past_deadline=True) from exc
             self.waited += wait

@@ -7,6 +7,7 @@ when they are known.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any, Iterable, Mapping
 
@@ -25,8 +26,16 @@ TLS_POLICIES = ("recommended",)
 CLIENT_IP_HEADERS = ("true-client-ip", "cf-connecting-ip", "x-forwarded-for", "x-azure-clientip", "")
 METADATA_MAX_KEYS = 10
 METADATA_MAX_VALUE = 255
-DOMAIN_MAX = 255
+# Auth0 documents no limit for domain_metadata keys. Its other metadata maps (client_metadata) allow
+# field names up to 255 characters, the same bound as values: that is the bound used here, so an
+# absurd key fails in the preview instead of as a 400 halfway through an apply.
+METADATA_MAX_KEY = 255
+# RFC 1035: 255 octets on the wire are 253 characters written out, without the trailing dot.
+DOMAIN_MAX = 253
 LABEL_MAX = 63
+# Auth0 allows 5 verify calls a minute per tenant; polling faster than once a second only meets
+# 429s (which the client then waits out anyway).
+MIN_POLL_INTERVAL_SECONDS = 1
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
 
@@ -53,24 +62,52 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _punycode(name: str) -> str | None:
+    try:
+        return name.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return None
+
+
+def host_name_problem(value: str, *, single_label: bool = False) -> str | None:
+    """What is wrong with a DNS host name, or ``None``. ASCII only: the check runs before anything
+    lower-cases the value, because ``str.lower()`` maps some non-ASCII letters to ASCII ones (the
+    KELVIN SIGN to ``k``), which would silently name another host."""
+    if not value.isascii():
+        ascii_form = _punycode(value)
+        example = f": {ascii_form}" if ascii_form and ascii_form.isascii() and ascii_form != value else ""
+        return f"it contains non-ASCII characters; write the name in its ASCII (punycode, xn--) form{example}"
+    name = value.lower()
+    if len(name) > DOMAIN_MAX:
+        return f"it is {len(name)} characters long; at most {DOMAIN_MAX} are allowed"
+    bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    try:
+        ipaddress.ip_address(bare)
+        return "it is an IP address; a host name (e.g. login.example.com) is needed"
+    except ValueError:
+        pass
+    labels = name.split(".")
+    if len(labels) < 2 and not single_label:
+        return "it is not a fully qualified host name (e.g. login.example.com)"
+    for label in labels:
+        if len(label) > LABEL_MAX:
+            return f"label {_show(label)} is {len(label)} characters long; at most {LABEL_MAX} are allowed"
+        if not _LABEL.fullmatch(label):
+            return ("each dot-separated label must be 1-63 letters, digits or hyphens, not starting or ending "
+                    "with a hyphen")
+    if labels[-1].isdigit():
+        return "its last label is all digits, which no top-level domain is (an IP address is not allowed)"
+    return None
+
+
 def domain_failures(value: Any, prop: str = "domain") -> list[Failure]:
     if value is None or value == "":
         return [(prop, f"{prop} is required: a host name such as login.example.com")]
     if not isinstance(value, str):
         return [(prop, f"{prop} must be a string host name, got {type(value).__name__}")]
-    name = value.lower()
-    if len(name) > DOMAIN_MAX:
-        return [(prop, f"{prop} is {len(name)} characters long; at most {DOMAIN_MAX} are allowed")]
-    labels = name.split(".")
-    if len(labels) < 2:
-        return [(prop, f"{prop} {_show(value)} is not a fully qualified host name (e.g. login.example.com)")]
-    for label in labels:
-        if len(label) > LABEL_MAX:
-            return [(prop, f"{prop} label {_show(label)} is {len(label)} characters long; "
-                           f"at most {LABEL_MAX} are allowed")]
-        if not _LABEL.fullmatch(label):
-            return [(prop, f"{prop} {_show(value)} is not a valid host name: each dot-separated label must be 1-63 "
-                           "letters, digits or hyphens, not starting or ending with a hyphen")]
+    problem = host_name_problem(value)
+    if problem:
+        return [(prop, f"{prop} {_show(value)} is not a valid host name: {problem}")]
     return []
 
 
@@ -102,6 +139,9 @@ def metadata_failures(value: Any, prop: str = "domain_metadata") -> list[Failure
             continue
         if not isinstance(key, str) or not key:
             failures.append((prop, f"{prop} keys must be non-empty strings"))
+        elif len(key) > METADATA_MAX_KEY:
+            failures.append((prop, f"{prop} key {_show(key)} is {len(key)} characters long; at most "
+                                   f"{METADATA_MAX_KEY} are allowed"))
         elif not isinstance(item, str):
             failures.append((prop, f"{prop}[{key!r}] must be a string, got {type(item).__name__}"))
         elif len(item) > METADATA_MAX_VALUE:
@@ -125,11 +165,14 @@ def custom_domain_id_failures(value: Any, prop: str = "custom_domain_id") -> lis
     return []
 
 
-def positive_number_failures(prop: str, value: Any, *, maximum: float | None = None) -> list[Failure]:
+def positive_number_failures(prop: str, value: Any, *, maximum: float | None = None,
+                             minimum: float | None = None, why_minimum: str = "") -> list[Failure]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return [(prop, f"{prop} must be a number of seconds greater than 0, got {_show(value)}")]
     if value <= 0:
         return [(prop, f"{prop} must be greater than 0, got {_show(value)}")]
+    if minimum is not None and value < minimum:
+        return [(prop, f"{prop} must be at least {minimum:g}{why_minimum}, got {_show(value)}")]
     if maximum is not None and value > maximum:
         return [(prop, f"{prop} must be at most {maximum:g}, got {_show(value)}")]
     return []

@@ -97,6 +97,13 @@ class Stack:
         self.run("config", "set", "auth0:clientId", CLIENT_ID)
         self.run("config", "set", "--secret", "auth0:clientSecret", CLIENT_SECRET)
 
+    def set_tenant(self, namespace: str, base_url: str, client_id: str = CLIENT_ID,
+                   client_secret: str = CLIENT_SECRET) -> None:
+        """Configure (or repoint) a tenant's stack config namespace, e.g. ``auth0-eu``."""
+        self.run("config", "set", f"{namespace}:domain", base_url)
+        self.run("config", "set", f"{namespace}:clientId", client_id)
+        self.run("config", "set", "--secret", f"{namespace}:clientSecret", client_secret)
+
     # -- program -------------------------------------------------------------------------------
 
     def write_spec(self, spec: dict[str, Any]) -> None:

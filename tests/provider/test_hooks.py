@@ -99,7 +99,8 @@ def test_tenant_settings_restore_prior_value(emulator_env, prior):
     assert created.outs["previous_mtls"] == prior
     assert emulator_env.state.get_tenant_settings().get("mtls") == {"enable_endpoint_aliases": True}
     read = provider.read(created.id, created.outs)
-    assert read.inputs == {"enable_endpoint_aliases": True, "restore_on_delete": True}
+    assert read.inputs == {"enable_endpoint_aliases": True, "restore_on_delete": True, "restore_to": None,
+                           "tenant": None}
     provider.delete(created.id, created.outs)
     assert emulator_env.state.get_tenant_settings().get("mtls") == prior
 

@@ -26,7 +26,7 @@ def lifecycle(emu) -> tuple[dict, str]:
                                                   "custom_client_ip_header": "true-client-ip"}))
     emu.state.publish_expected_dns(created.id)
     verified = vf.CustomDomainVerificationProvider().create(
-        vf.normalize_inputs({"custom_domain_id": created.id, "poll_interval_seconds": 0.5, "timeout_seconds": 20}))
+        vf.normalize_inputs({"custom_domain_id": created.id, "poll_interval_seconds": 1, "timeout_seconds": 20}))
     read = domains.read(created.id, created.outs)
     updated = domains.update(created.id, read.outs, cd.normalize_inputs(
         {"domain": "login.example.com", "custom_client_ip_header": "x-forwarded-for"}))

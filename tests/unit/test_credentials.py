@@ -43,3 +43,45 @@ def test_plain_http_only_on_loopback(domain):
 def test_refuses_unsafe_base_urls(domain):
     with pytest.raises(ConfigurationError):
         credentials.normalize_base_url(domain)
+
+
+@pytest.mark.parametrize("domain, expected", [
+    ("TENANT.EU.Auth0.com", "https://tenant.eu.auth0.com"),
+    ("HTTPS://Tenant.Auth0.com:443/", "https://tenant.auth0.com"),
+    ("https://tenant.auth0.com.", "https://tenant.auth0.com"),
+    ("  tenant.auth0.com\n", "https://tenant.auth0.com"),
+    ("https://tenant.auth0.com:8443", "https://tenant.auth0.com:8443"),
+    ("http://LOCALHOST:8080", "http://localhost:8080"),
+])
+def test_domain_is_normalised_so_the_token_audience_matches(domain, expected):
+    assert credentials.normalize_base_url(domain) == expected
+
+
+@pytest.mark.parametrize("domain, words", [
+    ("https://admin:hunter2@tenant.auth0.com", "user name or password"),
+    ("admin:hunter2@tenant.auth0.com", "user name or password"),
+    ("https://tenant.auth0.com:0", "port"),
+    ("https://tenant.auth0.com:70000", "port"),
+    ("https://tenant.auth0.com:https", "port"),
+    ("tenant .auth0.com", "space"),
+    ("https://tenant.auth0.com/api/v2", "path"),
+    ("tenant.auth0.com/x", "path"),
+    ("https://tenant.auth0.com?x=1", "path"),
+    ("https://ten_ant.auth0.com", "host name"),
+    ("https://tenant..auth0.com", "host name"),
+    ("https://t\u00e9nant.auth0.com", "punycode"),
+    ("https://\u212Aenant.auth0.com", "punycode"),
+    ("", "missing"),
+])
+def test_bad_domains_are_refused_naming_the_key_without_echoing_a_password(domain, words):
+    with pytest.raises(ConfigurationError) as err:
+        credentials.normalize_base_url(domain, source="auth0:domain")
+    text = str(err.value)
+    assert "auth0:domain" in text and words in text, text
+    assert "hunter2" not in text
+
+
+def test_resolve_normalises_the_configured_domain():
+    creds = credentials.resolve({"auth0:domain": "Tenant.EU.auth0.com", "auth0:apiToken": "t"}, {})
+    assert creds.audience == "https://tenant.eu.auth0.com/api/v2/"
+    assert creds.tenant == "tenant.eu.auth0.com"

@@ -18,7 +18,7 @@ def test_empty_bucket_holds_new_calls_until_reset(monkeypatch):
     gate.wait("verify")
     assert slept == [], "other buckets are not held"
     gate.wait("management")
-    assert len(slept) == 1 and 1.5 < slept[0] <= 2
+    assert 1.5 < sum(slept) <= 2.01, "waits for the reset, in short slices"
 
 
 def test_remaining_tokens_or_bad_headers_do_not_hold(monkeypatch):

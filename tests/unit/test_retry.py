@@ -34,8 +34,23 @@ def test_total_wait_is_bounded(monkeypatch):
     retry = retry.new()
     with pytest.raises(RetryBudgetExhausted) as err:
         retry.sleep(r)
-    assert slept == [2, 2]
+    assert sum(slept) == 4 and max(slept) <= 0.25, "two waits of 2 s, slept in short slices"
     assert err.value.waited == 4
+
+
+def test_a_wait_past_the_deadline_is_refused_before_sleeping(monkeypatch):
+    from auth0_mtls.retry import deadline, pause
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    with deadline(time.monotonic() + 1.0):
+        pause(0.5)
+        with pytest.raises(RetryBudgetExhausted) as err:
+            pause(5, status=429)
+    assert err.value.past_deadline and err.value.status == 429
+    assert sum(slept) == 0.5
+    pause(5)  # no deadline outside the block
+    assert sum(slept) == 5.5
 
 
 def test_policy_retries_transient_statuses_and_every_method():

@@ -31,7 +31,15 @@ def test_good_custom_domain_passes():
         ({"domain": "bad_label.example.com"}, "domain", "not a valid host name"),
         ({"domain": "-bad.example.com"}, "domain", "hyphen"),
         ({"domain": "localhost"}, "domain", "fully qualified"),
-        ({"domain": ("a" * 60 + ".") * 5 + "example.com"}, "domain", "at most 255"),
+        ({"domain": ("a" * 60 + ".") * 5 + "example.com"}, "domain", "at most 253"),
+        ({"domain": ("a" * 62 + ".") * 3 + "b" * 61 + ".com"}, "domain", "at most 253"),  # 254 characters
+        ({"domain": "192.0.2.10"}, "domain", "IP address"),
+        ({"domain": "2001:db8::1"}, "domain", "IP address"),
+        ({"domain": "[2001:db8::1]"}, "domain", "IP address"),
+        ({"domain": "login.example.123"}, "domain", "all digits"),
+        ({"domain": "\u212Aogin.example.com"}, "domain", "punycode"),
+        ({"domain": "b\u00fccher.example.com"}, "domain", "xn--bcher-kva.example.com"),
+        ({"domain_metadata": {"k" * 256: "v"}}, "domain_metadata", "key"),
         ({"domain": "a" * 64 + ".example.com"}, "domain", "at most 63"),
         ({"domain": "login.example.com/../x"}, "domain", "not a valid host name"),
         ({"domain": "login.example.com\nx"}, "domain", "not a valid host name"),
@@ -87,6 +95,33 @@ def test_verification_refuses_ids_that_are_not_custom_domain_ids(value):
     failures = failures_for(verification, custom_domain_id=value)
     assert props(failures) == ["custom_domain_id"]
     assert "cd_" in failures[0][1]
+
+
+def test_a_253_character_name_is_allowed():
+    name = ("a" * 62 + ".") * 3 + "b" * 60 + ".com"
+    assert len(name) == 253
+    assert failures_for(custom_domain, **{**GOOD, "domain": name}) == []
+
+
+def test_a_non_ascii_name_is_refused_not_silently_lower_cased_into_another_host():
+    inputs = custom_domain.normalize_inputs({"domain": "\u212Aogin.example.com"})
+    assert inputs["domain"] != "kogin.example.com", "KELVIN SIGN must not turn into k before validation"
+    assert props(custom_domain.check_failures(inputs)) == ["domain"]
+
+
+def test_metadata_keys_up_to_255_characters_are_allowed():
+    assert failures_for(custom_domain, **{**GOOD, "domain_metadata": {"k" * 255: "v"}}) == []
+
+
+@pytest.mark.parametrize("value", [0.5, 0.01, 0])
+def test_poll_interval_has_a_lower_bound(value):
+    failures = failures_for(verification, custom_domain_id="cd_abc", poll_interval_seconds=value)
+    assert props(failures) == ["poll_interval_seconds"]
+    assert "at least 1" in failures[0][1] or "greater than 0" in failures[0][1]
+
+
+def test_poll_interval_of_one_second_is_allowed():
+    assert failures_for(verification, custom_domain_id="cd_abc", poll_interval_seconds=1) == []
 
 
 @pytest.mark.parametrize("value", [0, -5, "10", True])

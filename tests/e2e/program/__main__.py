@@ -17,19 +17,22 @@ for item in spec.get("domains", []):
     name = args.pop("name")
     verify = args.pop("verify", None)
     domain_from = args.pop("domain_from", None)
+    after = [created[other] for other in args.pop("depends_on", [])]
     if domain_from:
         # A name known only once another resource exists, so it is unknown during preview.
         args["domain"] = created[domain_from].custom_domain_id.apply(
             lambda cd_id: f"{cd_id.lower().replace('_', '-')}.derived.example.com")
-    domain = auth0_mtls.CustomDomain(name, **args)
+    domain = auth0_mtls.CustomDomain(name, **args, opts=pulumi.ResourceOptions(depends_on=after))
     created[name] = domain
     pulumi.export(f"{name}_id", domain.custom_domain_id)
     pulumi.export(f"{name}_status", domain.status)
     pulumi.export(f"{name}_record", pulumi.Output.all(domain.verification_record_type,
                                                        domain.verification_record_name,
                                                        domain.verification_record_value))
+    pulumi.export(f"{name}_tenant_host", domain.tenant_host)
     if verify is not None:
-        verified = auth0_mtls.CustomDomainVerification(name, custom_domain_id=domain.custom_domain_id, **verify)
+        verified = auth0_mtls.CustomDomainVerification(name, custom_domain_id=domain.custom_domain_id, **verify,
+                                                       opts=pulumi.ResourceOptions(depends_on=after))
         verifications.append(verified)
         pulumi.export(f"{name}_cname_api_key", verified.cname_api_key)
         pulumi.export(f"{name}_origin", verified.origin_domain_name)
@@ -40,3 +43,13 @@ if "tenant" in spec:
         "mtls", **spec["tenant"], opts=pulumi.ResourceOptions(depends_on=verifications))
     pulumi.export("mtls_enabled", settings.enable_endpoint_aliases)
     pulumi.export("mtls_previous", settings.previous_mtls)
+
+# More TenantMtlsSettings, one per tenant: [{"name": ..., "tenant": "auth0-eu", ...}]
+for item in spec.get("settings", []):
+    args = dict(item)
+    name = args.pop("name")
+    after = [created[other] for other in args.pop("depends_on", [])]
+    settings = auth0_mtls.TenantMtlsSettings(
+        name, **args, opts=pulumi.ResourceOptions(depends_on=verifications + after))
+    pulumi.export(f"{name}_tenant", settings.tenant)
+    pulumi.export(f"{name}_enabled", settings.enable_endpoint_aliases)
