@@ -11,45 +11,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
 from auth0_mtls.emulator import Emulator
 from certs import Certificate, CertificateAuthority, expired, self_signed
+from tokens import thumbprint, verified_claims
 
 from .conftest import Api
 
 DOMAIN = "login.example.com"
 API = "https://api.example.com/payments"
 MTLS_TOKEN_ENDPOINT = f"https://mtls.{DOMAIN}/oauth/token"
-
-
-def b64decode(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def thumbprint(pem: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).digest()).decode().rstrip("=")
-
-
-def verified_claims(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
-    """The token's claims once its RS256 signature checks out against the JWKS (independent code)."""
-    header_b64, payload_b64, signature_b64 = token.split(".")
-    header = json.loads(b64decode(header_b64))
-    assert header["alg"] == "RS256" and header["typ"] == "JWT"
-    (jwk,) = [key for key in jwks["keys"] if key["kid"] == header["kid"]]
-    public = rsa.RSAPublicNumbers(int.from_bytes(b64decode(jwk["e"]), "big"),
-                                  int.from_bytes(b64decode(jwk["n"]), "big")).public_key()
-    public.verify(b64decode(signature_b64), f"{header_b64}.{payload_b64}".encode(), padding.PKCS1v15(),
-                  hashes.SHA256())
-    return dict(json.loads(b64decode(payload_b64)))
 
 
 @dataclass
