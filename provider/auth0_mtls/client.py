@@ -17,8 +17,13 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError, ProtocolError,
-                                ReadTimeoutError)
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitError, UnsafeInputError
@@ -106,7 +111,7 @@ def describe_network_failure(exc: BaseException | None) -> str:
 
 def network_hint(credentials: Credentials, cause: str) -> str:
     where = credentials.domain_source
-    if cause.startswith("its TLS certificate") or cause.startswith("the TLS handshake"):
+    if cause.startswith(("its TLS certificate", "the TLS handshake")):
         return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com) and that nothing between "
                 "here and Auth0 intercepts TLS; certificate verification cannot be turned off")
     if cause.startswith("DNS"):
@@ -172,7 +177,8 @@ class ManagementClient:
                 if stale is not None:
                     ns = self.credentials.namespace
                     raise ApiError("GET", "/api/v2", 401,
-                                   f"the configured {ns}:apiToken was rejected (expired or revoked)", "invalid_token", f"set a fresh token, or configure {ns}:clientId/{ns}:clientSecret",
+                                   f"the configured {ns}:apiToken was rejected (expired or revoked)", "invalid_token",
+                                   f"set a fresh token, or configure {ns}:clientId/{ns}:clientSecret",
                                    host=self.credentials.tenant)
                 return self.credentials.api_token
             self._fetch_token()

@@ -165,7 +165,7 @@ def normalize_base_url(domain: str, source: str = DOMAIN[0]) -> str:
         ip = None
         problem = host_name_problem(host, single_label=host == "localhost")
         if problem:
-            raise ConfigurationError(f"{source} {domain!r} is not a valid host name: {problem}")
+            raise ConfigurationError(f"{source} {domain!r} is not a valid host name: {problem}") from None
     if scheme == "http" and not _is_loopback(host):
         raise ConfigurationError(
             f"{source} {domain!r} uses plain http://; only https:// is allowed "

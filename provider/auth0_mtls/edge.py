@@ -454,7 +454,8 @@ def render_nginx_config(
         "",
         f"    location {rejected} {{",
         no_store,
-        f"        return 401 {_json_error('invalid_client', 'the client certificate was refused: $ssl_client_verify')};",
+        "        return 401 "
+        f"{_json_error('invalid_client', 'the client certificate was refused: $ssl_client_verify')};",
         "    }",
         "}",
         "",

@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator
 
-from .errors import Interrupted
-
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+from .errors import Interrupted
 
 # 408 and 5xx are transient on Auth0's side; 429 is rate limiting. 501 is not transient.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})

@@ -15,8 +15,13 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .errors import ApiError, Auth0MtlsError, DeadlineReached
 from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
 from .retry import check_engine, deadline, pause
-from .validation import (MIN_POLL_INTERVAL_SECONDS, bool_failures, custom_domain_id_failures, is_unknown,
-                         positive_number_failures)
+from .validation import (
+    MIN_POLL_INTERVAL_SECONDS,
+    bool_failures,
+    custom_domain_id_failures,
+    is_unknown,
+    positive_number_failures,
+)
 
 DEFAULT_TIMEOUT_SECONDS = 600
 # Auth0 allows 5 verify calls per minute per tenant: one every 12 s never trips it.

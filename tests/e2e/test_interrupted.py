@@ -20,8 +20,11 @@ def warnings(output: str) -> list[str]:
     return [line for line in output.splitlines() if "auth0-mtls warning" in line]
 
 
-@pytest.mark.parametrize("restore_to, after_destroy", [(None, {"enable_endpoint_aliases": True}),
-                                                       ("absent", None), ("disabled", {"enable_endpoint_aliases": False})])
+@pytest.mark.parametrize("restore_to, after_destroy", [
+    (None, {"enable_endpoint_aliases": True}),
+    ("absent", None),
+    ("disabled", {"enable_endpoint_aliases": False}),
+])
 def test_lost_settings_response_then_rerun_says_so_and_restore_to_decides_what_destroy_puts_back(
         restore_to, after_destroy, stack: Stack, emu: EmulatorAdmin):
     spec = {"enable_endpoint_aliases": True} | ({"restore_to": restore_to} if restore_to else {})

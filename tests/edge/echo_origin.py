@@ -71,7 +71,7 @@ class EchoOrigin:
                 self.end_headers()
                 self.wfile.write(reply)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _record
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _record  # noqa: N815 - http.server's names
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
                 pass

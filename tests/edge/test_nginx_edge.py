@@ -100,7 +100,8 @@ def test_the_client_ca_is_not_advertised_in_the_handshake(edges: dict[str, Edge]
     """Clients that pick a certificate by the server's CA list (Java, browsers) must still offer a
     self-signed one to the edge that trusts a client CA."""
     the_edge = edges["with_ca"]
-    done = subprocess.run([ensure_command("openssl", package="openssl"), "s_client", "-connect", f"127.0.0.1:{the_edge.nginx.port}",
+    done = subprocess.run([ensure_command("openssl", package="openssl"), "s_client",
+                           "-connect", f"127.0.0.1:{the_edge.nginx.port}",
                            "-servername", MTLS, "-CAfile", str(the_edge.pki.server_ca)],
                           input=b"", capture_output=True, timeout=30)
     output = done.stdout.decode(errors="replace")

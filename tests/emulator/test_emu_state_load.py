@@ -37,7 +37,7 @@ def test_release_0_1_0_fixture_loads_exactly(api: Api, emu: Emulator) -> None:
     assert listed == snapshot["custom_domains"]
     (ready,) = [d for d in listed if d["status"] == "ready"]
     assert ready["origin_domain_name"] == "emulator-cd-njedia1jvptqabcr.edge.tenants.us.auth0.com"
-    assert api.get(f"/api/v2/tenants/settings").json() == snapshot["tenant_settings"]
+    assert api.get("/api/v2/tenants/settings").json() == snapshot["tenant_settings"]
 
     # The restored key is accepted by the edge-side check, and is not handed out again.
     (domain_id, key), = keys.items()

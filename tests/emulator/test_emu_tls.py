@@ -21,7 +21,6 @@ from cryptography import x509
 from auth0_mtls.emulator import Emulator
 from auth0_mtls.emulator.tls import generate
 
-
 PROVIDER = Path(__file__).resolve().parents[2] / "provider"
 
 

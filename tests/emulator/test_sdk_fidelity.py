@@ -264,7 +264,8 @@ def test_clients_and_credentials_via_sdk(sdk: Sdk) -> None:
     from .conftest import make_certificate
 
     clients = sdk.client.clients
-    created = clients.create(name="sdk-app", app_type="non_interactive", token_endpoint_auth_method="client_secret_post")
+    created = clients.create(name="sdk-app", app_type="non_interactive",
+                             token_endpoint_auth_method="client_secret_post")
     assert isinstance(created, CreateClientResponseContent)
     assert created.client_id and created.client_secret and created.token_endpoint_auth_method == "client_secret_post"
     pem = make_certificate()

@@ -96,12 +96,11 @@ def test_a_repointed_namespace_refuses_read_update_delete_before_any_call(tenant
     ]
     for cls, created, news in hooks:
         hook = provider(cls, repointed)
-        for call in (lambda: hook.diff(created.id, created.outs, news),
-                     lambda: hook.read(created.id, created.outs),
-                     lambda: hook.update(created.id, created.outs, news),
-                     lambda: hook.delete(created.id, created.outs)):
+        calls = (("diff", (created.id, created.outs, news)), ("read", (created.id, created.outs)),
+                 ("update", (created.id, created.outs, news)), ("delete", (created.id, created.outs)))
+        for name, args in calls:
             with pytest.raises(TenantMismatch) as err:
-                call()
+                getattr(hook, name)(*args)
             assert eu.domain in str(err.value) and us.domain in str(err.value) and "auth0-eu:domain" in str(err.value)
     assert api_calls(us) == [] and api_calls(eu) == []
     assert (us.state.snapshot(), eu.state.snapshot()) == before

@@ -11,10 +11,10 @@ responses collected in the project's API reference. The ``/__emulator/*`` endpoi
 limits and tokens, and expose the call log.
 """
 
+from .app import Emulator
 from .errors import ApiError, OAuthError
 from .faults import FaultRule
 from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
-from .app import Emulator
 from .state import ALL_SCOPES, EmulatorState
 
 __all__ = [

@@ -14,8 +14,8 @@ import sys
 import threading
 from types import FrameType
 
-from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
 from .app import Emulator
+from .ratelimit import DEFAULT_VERIFY_RATE, RateLimitConfig
 from .state import ALL_SCOPES
 
 
