@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+
 from auth0_mtls.emulator import Emulator
 from certs import Certificate, CertificateAuthority, expired, self_signed
 from tokens import thumbprint, verified_claims
@@ -235,7 +236,7 @@ def test_a_host_naming_another_domains_origin_is_refused(tenant: Tenant) -> None
 def test_pop_required_by_the_api_needs_a_certificate(tenant: Tenant) -> None:
     set_pop(tenant, {"mechanism": "mtls", "required": True})
     secret = tenant.token(tenant.secret_client, client_secret=tenant.secret)
-    _refusal(secret, 400, "invalid_request", f"requires certificate-bound tokens: request the token at "
+    _refusal(secret, 400, "invalid_request", "requires certificate-bound tokens: request the token at "
                                              "https://mtls.<custom domain>/oauth/token")
     main_host = tenant.token(tenant.secret_client, tenant.edge_headers(), client_secret=tenant.secret)
     _refusal(main_host, 400, "invalid_request", MTLS_TOKEN_ENDPOINT)

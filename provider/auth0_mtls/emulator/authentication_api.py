@@ -347,10 +347,10 @@ class AuthenticationApi(Area):
     def _binding(caller: Caller, client: Mapping[str, Any], api: Mapping[str, Any] | None,
                  audience: str) -> str | None:
         """The certificate thumbprint the token is bound to, if any (reference §2.1, §2.2)."""
-        pop = (api or {}).get("proof_of_possession")
+        pop: Mapping[str, Any] = (api or {}).get("proof_of_possession") or {}
         client_requires = client.get("require_proof_of_possession") is True
-        api_mtls = bool(pop) and pop.get("mechanism") == "mtls"
-        api_requires = bool(pop) and pop.get("required") is True
+        api_mtls = pop.get("mechanism") == "mtls"
+        api_requires = pop.get("required") is True
         if api_requires and not api_mtls:
             raise OAuthError(400, "invalid_request", f"The API {audience} requires DPoP proofs, which this emulator "
                                                      "does not implement.")
