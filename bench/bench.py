@@ -138,7 +138,8 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
                                      "pem": certs[n]} for n in listed],
                     "auths": [{"name": "app", "client_id": app["client_id"], "method": "self_signed_tls_client_auth",
                                "credentials": listed, "require_proof_of_possession": True}],
-                    "apis": [{"name": "api", "resource_server_id": server["id"], "mechanism": "mtls", "required": True}]}
+                    "apis": [{"name": "api", "resource_server_id": server["id"], "mechanism": "mtls",
+                              "required": True}]}
 
         rows: list[dict[str, Any]] = []
 

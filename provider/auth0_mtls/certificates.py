@@ -117,7 +117,8 @@ def auth0_dn(name: "x509.Name") -> str:
     attribute names, one RDN per line (a multi-valued RDN joined with ``+``)."""
     rdns = []
     for rdn in name.rdns:
-        parts = [f"{_short_names().get(attr.oid, attr.oid.dotted_string)}={_attribute_value(attr.value)}" for attr in rdn]
+        parts = [f"{_short_names().get(attr.oid, attr.oid.dotted_string)}={_attribute_value(attr.value)}"
+                 for attr in rdn]
         rdns.append("+".join(parts))
     return "\n".join(rdns)
 

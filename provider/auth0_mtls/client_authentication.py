@@ -86,7 +86,8 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
         failures.append(("credential_ids", "credential_ids is required: the ids of the client's "
                                            "ClientCertificateCredential resources, e.g. [cred.credential_id]"))
     elif not is_unknown(ids):
-        failures.append(("credential_ids", f"credential_ids must be a list of credential ids, got {type(ids).__name__}"))
+        failures.append(("credential_ids",
+                         f"credential_ids must be a list of credential ids, got {type(ids).__name__}"))
     for key in ("require_proof_of_possession", "restore_on_delete"):
         if not is_unknown(inputs[key]):
             failures += bool_failures(key, inputs[key])
@@ -211,7 +212,7 @@ def flatten(client: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, A
     outs = {key: inputs.get(key) for key in INPUTS}
     outs["method"] = live["method"]
     outs["credential_ids"] = live["credential_ids"]
-    declared_types = dict(zip(inputs.get("credential_ids") or [], inputs.get("credential_types") or []))
+    declared_types = dict(zip(inputs.get("credential_ids") or [], inputs.get("credential_types") or [], strict=False))
     outs["credential_types"] = [declared_types.get(cred_id) for cred_id in live["credential_ids"]]
     if inputs.get("require_proof_of_possession") is not None:
         outs["require_proof_of_possession"] = live["require_proof_of_possession"]
@@ -350,11 +351,12 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any], live: Mapping[str, An
                      "first (it is managed outside this resource)")
     if exc.status == 400:
         unchecked = [cred_id for cred_id, ctype in zip(inputs.get("credential_ids") or [],
-                                                       inputs.get("credential_types") or []) if ctype is None]
+                                                       inputs.get("credential_types") or [], strict=False)
+                     if ctype is None]
         if unchecked:
+            needed = TYPE_BY_METHOD.get(str(inputs.get("method")), "?")
             hints.append(f"{', '.join(unchecked)} come(s) from outside this program, so the preview could not check "
-                         f"them: method {inputs.get('method')} needs existing {TYPE_BY_METHOD.get(inputs.get('method'), '?')} "
-                         "credentials of this client")
+                         f"them: method {inputs.get('method')} needs existing {needed} credentials of this client")
         alg = (live.get("jwt_configuration") or {}).get("alg")
         if alg and alg != "RS256":
             hints.append(f"the client signs with {alg}; Auth0 documents jwt_configuration.alg RS256 as required for "

@@ -151,8 +151,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         api_id = live["id"]
         previous = live_pop(live)
         result = live if already_applied(live, inputs) else api.update_resource_server(api_id, expand(inputs))
-        info(f"API {live.get('identifier')} ({api_id}): proof_of_possession {_show(expand(inputs)['proof_of_possession'])} "
-             f"(was {_show(previous)})")
+        info(f"API {live.get('identifier')} ({api_id}): proof_of_possession "
+             f"{_show(expand(inputs)['proof_of_possession'])} (was {_show(previous)})")
         return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous,
                                      **self.tenant_outputs(tenant_client, inputs)})
 
@@ -184,7 +184,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         tenant_client = self.bound_client(props, describe(props, id_))
         if not props.get("restore_on_delete", True):
-            info(f"API {props.get('identifier')} ({id_}): proof_of_possession left as it is (restore_on_delete is false)")
+            info(f"API {props.get('identifier')} ({id_}): proof_of_possession left as it is "
+                 "(restore_on_delete is false)")
             return
         previous = props.get("previous_proof_of_possession")
         try:

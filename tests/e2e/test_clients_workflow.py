@@ -220,8 +220,10 @@ def test_rotation_adds_then_moves_then_deletes_without_a_gap(cstack: Stack, emu:
     # Step 1: add the new certificate and list both.
     cstack.write_spec(spec_for(cid, api["id"], {"a-2026": old, "a-2027": new}, ["a-2026", "a-2027"]))
     preview = cstack.preview()
-    assert ops(preview) == {"ClientCertificateCredential:a-2026": ["same"], "ClientCertificateCredential:a-2027": ["create"],
-                            "ClientMtlsAuthentication:app": ["update"], "ResourceServerProofOfPossession:payments": ["same"]}
+    assert ops(preview) == {"ClientCertificateCredential:a-2026": ["same"],
+                            "ClientCertificateCredential:a-2027": ["create"],
+                            "ClientMtlsAuthentication:app": ["update"],
+                            "ResourceServerProofOfPossession:payments": ["same"]}
     emu.clear_calls()
     cstack.up()
     assert calls(emu) == ["POST /oauth/token", "POST /clients/{id}/credentials", "PATCH /clients/{id}"]
@@ -279,8 +281,8 @@ def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(csta
     emu.clear_calls()
     cstack.destroy()
     made = calls(emu)
-    assert sorted(made) == sorted(["POST /oauth/token", "PATCH /clients/{id}", "DELETE /clients/{id}/credentials/{cred}",
-                                   "PATCH /resource-servers/{id}"]), made
+    assert sorted(made) == sorted(["POST /oauth/token", "PATCH /clients/{id}",
+                                   "DELETE /clients/{id}/credentials/{cred}", "PATCH /resource-servers/{id}"]), made
     assert made.index("PATCH /clients/{id}") < made.index("DELETE /clients/{id}/credentials/{cred}"), \
         "the client is detached before its credential is deleted"
     live = tenant.client(cid)

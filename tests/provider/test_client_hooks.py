@@ -126,7 +126,8 @@ def test_authentication_create_update_refresh_delete(emulator_env, mgmt: Mgmt):
     read = provider.read(cid, created.outs)
     assert api_calls(emulator_env) == ["GET /clients/{id}"]
     assert read.outs["credential_ids"] == [first.id] and read.outs["require_proof_of_possession"] is True
-    assert provider.diff(cid, read.outs, auth_inputs(cid, [first.id], require_proof_of_possession=True)).changes is False
+    unchanged = auth_inputs(cid, [first.id], require_proof_of_possession=True)
+    assert provider.diff(cid, read.outs, unchanged).changes is False
 
     emulator_env.state.clear_calls()
     news = auth_inputs(cid, [first.id, second.id], require_proof_of_possession=True)

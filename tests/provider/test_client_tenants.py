@@ -94,10 +94,10 @@ def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(t
              (rs.ResourceServerProofOfPossessionProvider, pop, {**pop_inputs, "required": False})]
     for cls, created, news in hooks:
         hook = provider(cls, repointed)
-        for call in (lambda: hook.diff(created.id, created.outs, news),
-                     lambda: hook.read(created.id, created.outs),
-                     lambda: hook.update(created.id, created.outs, news),
-                     lambda: hook.delete(created.id, created.outs)):
+        for call in (lambda hook=hook, created=created, news=news: hook.diff(created.id, created.outs, news),
+                     lambda hook=hook, created=created: hook.read(created.id, created.outs),
+                     lambda hook=hook, created=created, news=news: hook.update(created.id, created.outs, news),
+                     lambda hook=hook, created=created: hook.delete(created.id, created.outs)):
             with pytest.raises(TenantMismatch) as err:
                 call()
             assert eu.domain in str(err.value) and us.domain in str(err.value) and "auth0-eu:domain" in str(err.value)

@@ -4,8 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from auth0_mtls import certificates as c
-from certs import (RECORDED_EXPIRES_AT, RECORDED_PEM, RECORDED_SUBJECT_DN, RECORDED_THUMBPRINT,
-                   make_certificate)
+from certs import RECORDED_EXPIRES_AT, RECORDED_PEM, RECORDED_SUBJECT_DN, RECORDED_THUMBPRINT, make_certificate
 
 
 def test_recorded_certificate_gives_exactly_what_auth0_answered():

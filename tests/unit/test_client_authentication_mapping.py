@@ -6,7 +6,8 @@ from auth0_mtls.validation import UNKNOWN
 CLIENT = "NXEoLr0WmRlbI8HB1ctgEemp0yvRpRMo"
 # The client as recorded after attach (reference 1.10.3): no token_endpoint_auth_method, no client_secret.
 ATTACHED = {"client_id": CLIENT, "app_type": "non_interactive", "jwt_configuration": {"alg": "RS256"},
-            "client_authentication_methods": {"tls_client_auth": {"credentials": [{"id": "cred_aLRnq8qR6RAWqJMnyRSiXm"}]}}}
+            "client_authentication_methods": {
+                "tls_client_auth": {"credentials": [{"id": "cred_aLRnq8qR6RAWqJMnyRSiXm"}]}}}
 # ... and after revert (1.10.4).
 PLAIN = {"client_id": CLIENT, "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post"}
 
@@ -26,7 +27,8 @@ def test_expand_is_the_recorded_attach_body():
         "token_endpoint_auth_method": None}
     body = ca.expand(inputs(require_proof_of_possession=True, credential_ids=["cred_a", "cred_b"]))
     assert body["require_proof_of_possession"] is True
-    assert body["client_authentication_methods"]["tls_client_auth"]["credentials"] == [{"id": "cred_a"}, {"id": "cred_b"}]
+    credentials = body["client_authentication_methods"]["tls_client_auth"]["credentials"]
+    assert credentials == [{"id": "cred_a"}, {"id": "cred_b"}]
 
 
 def test_check_refuses_empty_too_many_duplicate_and_malformed_ids():
@@ -69,7 +71,8 @@ def test_credential_types_are_aligned_with_the_ids():
 
 
 def test_live_settings_and_previous_settings_from_recorded_bodies():
-    assert ca.live_settings(ATTACHED) == {"method": "tls_client_auth", "credential_ids": ["cred_aLRnq8qR6RAWqJMnyRSiXm"],
+    assert ca.live_settings(ATTACHED) == {"method": "tls_client_auth",
+                                          "credential_ids": ["cred_aLRnq8qR6RAWqJMnyRSiXm"],
                                           "require_proof_of_possession": False}
     assert ca.live_settings(PLAIN) == {"method": None, "credential_ids": [], "require_proof_of_possession": False}
     assert ca.previous_settings(PLAIN) == {"token_endpoint_auth_method": "client_secret_post",
@@ -84,7 +87,8 @@ def test_live_settings_and_previous_settings_from_recorded_bodies():
 def test_already_applied():
     assert ca.already_applied(ATTACHED, inputs())
     assert not ca.already_applied(ATTACHED, inputs(require_proof_of_possession=True))
-    assert ca.already_applied({**ATTACHED, "require_proof_of_possession": True}, inputs(require_proof_of_possession=True))
+    assert ca.already_applied({**ATTACHED, "require_proof_of_possession": True},
+                              inputs(require_proof_of_possession=True))
     assert not ca.already_applied(PLAIN, inputs())
     assert not ca.already_applied(ATTACHED, inputs(method="self_signed_tls_client_auth"))
 
@@ -135,7 +139,8 @@ def test_diff():
     olds = ca.flatten(ATTACHED, inputs())
     assert provider.diff(CLIENT, olds, inputs()).changes is False
     two = ["cred_aLRnq8qR6RAWqJMnyRSiXm", "cred_new"]
-    assert provider.diff(CLIENT, {**olds, "credential_ids": two}, inputs(credential_ids=list(reversed(two)))).changes is False
+    reordered = inputs(credential_ids=list(reversed(two)))
+    assert provider.diff(CLIENT, {**olds, "credential_ids": two}, reordered).changes is False
     for kw in [dict(credential_ids=two), dict(credential_ids=[UNKNOWN]), dict(method="self_signed_tls_client_auth"),
                dict(require_proof_of_possession=True), dict(restore_on_delete=False)]:
         result = provider.diff(CLIENT, olds, inputs(**kw))

@@ -68,7 +68,8 @@ def test_each_bad_input_is_refused_naming_the_property():
 
 def test_subject_dn_alone_for_ca_signed_credentials():
     inputs, failures, _ = checked(credential_type="cert_subject_dn", pem=None,
-                                  subject_dn=" C=es\r\nST=Madrid\nL=Madrid\nO=Okta\nOU=DX-CDT\nCN=Developer Experience ")
+                                  subject_dn=" C=es\r\nST=Madrid\nL=Madrid\nO=Okta\nOU=DX-CDT\n"
+                                             "CN=Developer Experience ")
     assert failures == []
     assert inputs["subject_dn"] == RECORDED_SUBJECT_DN
     assert inputs["thumbprint_sha256"] is None and inputs["expires_at"] is None
@@ -85,7 +86,8 @@ def test_expired_certificate_refused_when_new_but_not_when_already_in_the_stack(
 def test_unknown_pem_makes_derived_values_unknown():
     inputs, failures, _ = checked(pem=Unknown())
     assert failures == []
-    assert inputs["thumbprint_sha256"] == UNKNOWN and inputs["expires_at"] == UNKNOWN and inputs["subject_dn"] == UNKNOWN
+    assert inputs["thumbprint_sha256"] == UNKNOWN and inputs["expires_at"] == UNKNOWN
+    assert inputs["subject_dn"] == UNKNOWN
     inputs, failures, _ = checked(client_id=UNKNOWN)
     assert failures == []
 
@@ -132,7 +134,8 @@ def test_diff_replaces_on_every_identity_change_and_ignores_derived_values():
     # Auth0's DN rendering differing from ours never replaces a pem credential
     assert provider.diff(REAL_X509["id"], {**olds, "subject_dn": "CN=other"}, inputs).changes is False
     for kw, key in [(dict(name="renamed"), "name"), (dict(pem=make_certificate().pem), "pem"),
-                    (dict(client_id="otherClient"), "client_id"), (dict(credential_type="cert_subject_dn"), "credential_type"),
+                    (dict(client_id="otherClient"), "client_id"),
+                    (dict(credential_type="cert_subject_dn"), "credential_type"),
                     (dict(pem=Unknown()), "pem")]:
         news, _, _ = checked(**kw)
         result = provider.diff(REAL_X509["id"], olds, news)
