@@ -21,6 +21,7 @@ from pathlib import Path
 import pulumi
 
 import auth0_mtls
+from auth0_mtls import edge
 
 config = pulumi.Config()
 host = config.get("domain") or "login.example.com"
@@ -83,9 +84,9 @@ if app_client_id:
     )
     # What a bound token's cnf.x5t#S256 carries, per certificate.
     pulumi.export("certificate_thumbprints", {name: cred.thumbprint_sha256
-                                              for name, cred in zip(sorted(certificates), credentials)})
+                                              for name, cred in zip(sorted(certificates), credentials, strict=True)})
     pulumi.export("certificate_expiry", {name: cred.expires_at
-                                         for name, cred in zip(sorted(certificates), credentials)})
+                                         for name, cred in zip(sorted(certificates), credentials, strict=True)})
     pulumi.export("client_authentication", authentication.method)
 
 # -- the API: tokens for it must be certificate-bound ------------------------------------------
@@ -98,3 +99,60 @@ if api_id:
         required=True,
     )
     pulumi.export("api_proof_of_possession", pulumi.Output.all(api.mechanism, api.required))
+
+# -- a second application, with a CA-signed certificate (tls_client_auth) ----------------------
+# Auth0 matches its certificate's subject DN, once the edge has verified the certificate against
+# the client CA (edgeClientCa below).
+ca_app_client_id = config.get("caAppClientId")
+if ca_app_client_id:
+    ca_credential = auth0_mtls.ClientCertificateCredential(
+        "partner-b",
+        client_id=ca_app_client_id,
+        credential_type="cert_subject_dn",
+        pem=Path(config.require("caClientCertificate")).read_text(),
+        name="partner-b",
+    )
+    auth0_mtls.ClientMtlsAuthentication(
+        "partner-b",
+        client_id=ca_app_client_id,
+        method="tls_client_auth",
+        credential_ids=[ca_credential.credential_id],
+        require_proof_of_possession=True,
+        opts=pulumi.ResourceOptions(depends_on=[aliases]),
+    )
+    pulumi.export("ca_certificate_subject_dn", ca_credential.subject_dn)
+
+# -- the edge: nginx in front of Auth0 on <domain> and mtls.<domain> ---------------------------
+# Paths are on the edge host. The server certificate must name both <domain> and mtls.<domain>.
+edge_certificate = config.get("edgeCertificate")
+if edge_certificate:
+    nginx_conf = edge.nginx_config(
+        domain=domain.domain,
+        # Auth0's origin for the domain; `make demo` and the tests point it at the local emulator.
+        origin=config.get("edgeOrigin") or verified.origin_domain_name,
+        cname_api_key=verified.cname_api_key,
+        server_certificate=edge_certificate,
+        server_private_key=config.require("edgeCertificateKey"),
+        client_ca_certificate=config.get("edgeClientCa"),
+        client_ip_header=domain.custom_client_ip_header,
+        listen=config.get("edgeListen") or "443",
+        origin_ca_certificate=config.get("edgeOriginCa") or edge.DEFAULT_ORIGIN_CA_BUNDLE,
+    )
+    # A secret (it holds the cname_api_key): ship it to the edge as /etc/nginx/conf.d/<domain>.conf,
+    # e.g. with pulumi-command (see the README), then reload nginx.
+    pulumi.export("nginx_conf", nginx_conf)
+
+# -- the proof that clients can find the mTLS endpoint -----------------------------------------
+# Once the edge serves the configuration: passes when https://<domain>/.well-known/openid-
+# configuration, read through the edge, advertises https://mtls.<domain>/oauth/token.
+if config.get_bool("checkDiscovery"):
+    check = auth0_mtls.MtlsDiscoveryCheck(
+        "edge",
+        domain=domain.domain,
+        connect_to=config.get("edgeAddress"),    # the edge's host:port, before DNS points at it
+        ca_bundle=config.get("edgeCaBundle"),    # the CA of the edge's certificate, if private
+        timeout_seconds=config.get_float("discoveryTimeoutSeconds") or 300,
+        require_bound_tokens=True,
+        opts=pulumi.ResourceOptions(depends_on=[aliases]),
+    )
+    pulumi.export("mtls_token_endpoint", check.mtls_token_endpoint)
