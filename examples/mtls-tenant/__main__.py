@@ -13,7 +13,23 @@ bridged provider, another stack); give their ids in config:
 
 Each entry of clientCertificates (name → PEM file of the application's public certificate) is a
 credential; the application authenticates with all of them (one, or two while rotating: see the
-README's rotation walkthrough). `make demo` runs all of this against the local emulator.
+README's rotation walkthrough). A second application may use a CA-signed certificate instead:
+
+    pulumi config set caAppClientId <its client id>
+    pulumi config set caClientCertificate certs/partner-b.pem     # matched by its subject DN
+
+The edge (nginx in front of Auth0 on <domain> and mtls.<domain>) is rendered as the secret output
+nginx_conf once its certificate is named (paths on the edge host):
+
+    pulumi config set edgeCertificate /etc/nginx/tls/login.pem    # names <domain> and mtls.<domain>
+    pulumi config set edgeCertificateKey /etc/nginx/tls/login.key
+    pulumi config set edgeClientCa /etc/nginx/tls/partner-ca.pem  # optional: for tls_client_auth
+    # optional: edgeListen (default 443), edgeOrigin (default: the verification's origin_domain_name),
+    # edgeOriginCa (default: the system bundle)
+
+Once the edge serves it, `pulumi config set checkDiscovery true` adds MtlsDiscoveryCheck (with
+edgeAddress = host:port to check the edge before DNS points at it, edgeCaBundle for a private CA).
+`make demo` runs all of this against the local emulator and a local nginx.
 """
 
 from pathlib import Path
