@@ -4,10 +4,6 @@
     client = ca.issue("client-1", client=True)          # CA-signed (tls_client_auth)
     lone = self_signed("client-2")                        # self_signed_tls_client_auth
     paths = client.write(tmp_path / "client-1")           # .pem / .key / .chain.pem files
-    partner = make_certificate("partner-a")               # PEM text and its subject DN, for credentials
-
-The recorded real certificate of Auth0's traffic (``RECORDED_PEM``) and what Auth0 answered for it are
-at the end.
 
 Keys are P-256 (fast to generate). Every certificate is a real X.509 certificate that OpenSSL, curl
 and nginx accept or reject on their own terms; validity windows, key usages and chains are set
@@ -224,7 +220,7 @@ def not_yet_valid(window: dt.timedelta = 30 * _DAY) -> dict[str, dt.datetime]:
     return {"not_before": now + _DAY, "not_after": now + window + _DAY}
 
 
-# -- partner certificates, and the one recorded from real Auth0 traffic -------------------------
+# -- Credential certificates: the recorded real one, and simple ones made on the fly -------------
 
 # The certificate of the recorded x509_cert create (reference 1.10.1) and what Auth0 answered.
 RECORDED_PEM = (Path(__file__).resolve().parent / "fixtures" / "real_x509_cert.pem").read_text()
@@ -240,7 +236,7 @@ class Issued:
     subject_dn: str
 
 
-def _partner_name(cn: str, org: str) -> x509.Name:
+def _org_name(cn: str, org: str) -> x509.Name:
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
@@ -253,7 +249,7 @@ def make_certificate(cn: str = "partner-a", *, org: str = "Partner A", days: flo
     """A self-signed certificate, or one signed by ``issuer`` (a CA made with this function)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(timezone.utc)
-    subject = _partner_name(cn, org)
+    subject = _org_name(cn, org)
     if issuer is None:
         issuer_name, signing_key = subject, key
     else:

@@ -212,7 +212,8 @@ def flatten(client: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, A
     outs = {key: inputs.get(key) for key in INPUTS}
     outs["method"] = live["method"]
     outs["credential_ids"] = live["credential_ids"]
-    declared_types = dict(zip(inputs.get("credential_ids") or [], inputs.get("credential_types") or [], strict=False))
+    # normalize_inputs pads credential_types to one entry per id, and state keeps them in step.
+    declared_types = dict(zip(inputs.get("credential_ids") or [], inputs.get("credential_types") or [], strict=True))
     outs["credential_types"] = [declared_types.get(cred_id) for cred_id in live["credential_ids"]]
     if inputs.get("require_proof_of_possession") is not None:
         outs["require_proof_of_possession"] = live["require_proof_of_possession"]
@@ -351,7 +352,7 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any], live: Mapping[str, An
                      "first (it is managed outside this resource)")
     if exc.status == 400:
         unchecked = [cred_id for cred_id, ctype in zip(inputs.get("credential_ids") or [],
-                                                       inputs.get("credential_types") or [], strict=False)
+                                                       inputs.get("credential_types") or [], strict=True)
                      if ctype is None]
         if unchecked:
             needed = TYPE_BY_METHOD.get(str(inputs.get("method")), "?")

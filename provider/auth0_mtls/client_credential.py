@@ -232,7 +232,7 @@ class ClientCertificateCredentialProvider(Auth0Provider):
         inputs = {key: props.get(key) for key in (*INPUTS, *DERIVED)}
         client = self.client_for(inputs.get(TENANT))
         api = ClientsApi(client)
-        client_id = str(inputs["client_id"])  # checked to be a client id in check
+        client_id = str(inputs["client_id"])
         try:
             obj, maybe_applied = api.create_credential(client_id, expand_create(inputs))
         except ApiError as exc:

@@ -151,8 +151,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         api_id = live["id"]
         previous = live_pop(live)
         result = live if already_applied(live, inputs) else api.update_resource_server(api_id, expand(inputs))
-        info(f"API {live.get('identifier')} ({api_id}): proof_of_possession "
-             f"{_show(expand(inputs)['proof_of_possession'])} (was {_show(previous)})")
+        info(f"API {live.get('identifier')} ({api_id}): "
+             f"proof_of_possession {_show(expand(inputs)['proof_of_possession'])} (was {_show(previous)})")
         return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous,
                                      **self.tenant_outputs(tenant_client, inputs)})
 

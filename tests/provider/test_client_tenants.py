@@ -94,12 +94,12 @@ def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(t
              (rs.ResourceServerProofOfPossessionProvider, pop, {**pop_inputs, "required": False})]
     for cls, created, news in hooks:
         hook = provider(cls, repointed)
-        for call in (lambda hook=hook, created=created, news=news: hook.diff(created.id, created.outs, news),
-                     lambda hook=hook, created=created: hook.read(created.id, created.outs),
-                     lambda hook=hook, created=created, news=news: hook.update(created.id, created.outs, news),
-                     lambda hook=hook, created=created: hook.delete(created.id, created.outs)):
+        for method, args in (("diff", (created.id, created.outs, news)),
+                             ("read", (created.id, created.outs)),
+                             ("update", (created.id, created.outs, news)),
+                             ("delete", (created.id, created.outs))):
             with pytest.raises(TenantMismatch) as err:
-                call()
+                getattr(hook, method)(*args)
             assert eu.domain in str(err.value) and us.domain in str(err.value) and "auth0-eu:domain" in str(err.value)
     assert writes(us) == [] and writes(eu) == []
     assert (us.state.snapshot(), eu.state.snapshot()) == before

@@ -27,8 +27,8 @@ def test_expand_is_the_recorded_attach_body():
         "token_endpoint_auth_method": None}
     body = ca.expand(inputs(require_proof_of_possession=True, credential_ids=["cred_a", "cred_b"]))
     assert body["require_proof_of_possession"] is True
-    credentials = body["client_authentication_methods"]["tls_client_auth"]["credentials"]
-    assert credentials == [{"id": "cred_a"}, {"id": "cred_b"}]
+    assert body["client_authentication_methods"]["tls_client_auth"]["credentials"] == [{"id": "cred_a"},
+                                                                                       {"id": "cred_b"}]
 
 
 def test_check_refuses_empty_too_many_duplicate_and_malformed_ids():

@@ -86,8 +86,8 @@ def test_expired_certificate_refused_when_new_but_not_when_already_in_the_stack(
 def test_unknown_pem_makes_derived_values_unknown():
     inputs, failures, _ = checked(pem=Unknown())
     assert failures == []
-    assert inputs["thumbprint_sha256"] == UNKNOWN and inputs["expires_at"] == UNKNOWN
-    assert inputs["subject_dn"] == UNKNOWN
+    assert (inputs["thumbprint_sha256"] == UNKNOWN and inputs["expires_at"] == UNKNOWN
+            and inputs["subject_dn"] == UNKNOWN)
     inputs, failures, _ = checked(client_id=UNKNOWN)
     assert failures == []
 
