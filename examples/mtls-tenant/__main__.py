@@ -13,7 +13,23 @@ bridged provider, another stack); give their ids in config:
 
 Each entry of clientCertificates (name → PEM file of the application's public certificate) is a
 credential; the application authenticates with all of them (one, or two while rotating: see the
-README's rotation walkthrough). `make demo` runs all of this against the local emulator.
+README's rotation walkthrough). A second application may use a CA-signed certificate instead:
+
+    pulumi config set caAppClientId <its client id>
+    pulumi config set caClientCertificate certs/partner-b.pem     # matched by its subject DN
+
+The edge (nginx in front of Auth0 on <domain> and mtls.<domain>) is rendered as the secret output
+nginx_conf once its certificate is named (paths on the edge host):
+
+    pulumi config set edgeCertificate /etc/nginx/tls/login.pem    # names <domain> and mtls.<domain>
+    pulumi config set edgeCertificateKey /etc/nginx/tls/login.key
+    pulumi config set edgeClientCa /etc/nginx/tls/partner-ca.pem  # optional: for tls_client_auth
+    # optional: edgeListen (default 443), edgeOrigin (default: the verification's origin_domain_name),
+    # edgeOriginCa (default: the system bundle)
+
+Once the edge serves it, `pulumi config set checkDiscovery true` adds MtlsDiscoveryCheck (with
+edgeAddress = host:port to check the edge before DNS points at it, edgeCaBundle for a private CA).
+`make demo` runs all of this against the local emulator and a local nginx.
 """
 
 from pathlib import Path
@@ -21,6 +37,7 @@ from pathlib import Path
 import pulumi
 
 import auth0_mtls
+from auth0_mtls import edge
 
 config = pulumi.Config()
 host = config.get("domain") or "login.example.com"
@@ -98,3 +115,60 @@ if api_id:
         required=True,
     )
     pulumi.export("api_proof_of_possession", pulumi.Output.all(api.mechanism, api.required))
+
+# -- a second application, with a CA-signed certificate (tls_client_auth) ----------------------
+# Auth0 matches its certificate's subject DN, once the edge has verified the certificate against
+# the client CA (edgeClientCa below).
+ca_app_client_id = config.get("caAppClientId")
+if ca_app_client_id:
+    ca_credential = auth0_mtls.ClientCertificateCredential(
+        "partner-b",
+        client_id=ca_app_client_id,
+        credential_type="cert_subject_dn",
+        pem=Path(config.require("caClientCertificate")).read_text(),
+        name="partner-b",
+    )
+    auth0_mtls.ClientMtlsAuthentication(
+        "partner-b",
+        client_id=ca_app_client_id,
+        method="tls_client_auth",
+        credential_ids=[ca_credential.credential_id],
+        require_proof_of_possession=True,
+        opts=pulumi.ResourceOptions(depends_on=[aliases]),
+    )
+    pulumi.export("ca_certificate_subject_dn", ca_credential.subject_dn)
+
+# -- the edge: nginx in front of Auth0 on <domain> and mtls.<domain> ---------------------------
+# Paths are on the edge host. The server certificate must name both <domain> and mtls.<domain>.
+edge_certificate = config.get("edgeCertificate")
+if edge_certificate:
+    nginx_conf = edge.nginx_config(
+        domain=domain.domain,
+        # Auth0's origin for the domain; `make demo` and the tests point it at the local emulator.
+        origin=config.get("edgeOrigin") or verified.origin_domain_name,
+        cname_api_key=verified.cname_api_key,
+        server_certificate=edge_certificate,
+        server_private_key=config.require("edgeCertificateKey"),
+        client_ca_certificate=config.get("edgeClientCa"),
+        client_ip_header=domain.custom_client_ip_header,
+        listen=config.get("edgeListen") or "443",
+        origin_ca_certificate=config.get("edgeOriginCa") or edge.DEFAULT_ORIGIN_CA_BUNDLE,
+    )
+    # A secret (it holds the cname_api_key): ship it to the edge as /etc/nginx/conf.d/<domain>.conf,
+    # e.g. with pulumi-command (see the README), then reload nginx.
+    pulumi.export("nginx_conf", nginx_conf)
+
+# -- the proof that clients can find the mTLS endpoint -----------------------------------------
+# Once the edge serves the configuration: passes when https://<domain>/.well-known/openid-
+# configuration, read through the edge, advertises https://mtls.<domain>/oauth/token.
+if config.get_bool("checkDiscovery"):
+    check = auth0_mtls.MtlsDiscoveryCheck(
+        "edge",
+        domain=domain.domain,
+        connect_to=config.get("edgeAddress"),    # the edge's host:port, before DNS points at it
+        ca_bundle=config.get("edgeCaBundle"),    # the CA of the edge's certificate, if private
+        timeout_seconds=config.get_float("discoveryTimeoutSeconds") or 300,
+        require_bound_tokens=True,
+        opts=pulumi.ResourceOptions(depends_on=[aliases]),
+    )
+    pulumi.export("mtls_token_endpoint", check.mtls_token_endpoint)

@@ -3,8 +3,11 @@
     domain = CustomDomain("login", domain="login.example.com", tls_policy="recommended",
                           custom_client_ip_header="true-client-ip")
     verified = CustomDomainVerification("login", custom_domain_id=domain.custom_domain_id)
-    TenantMtlsSettings("mtls", enable_endpoint_aliases=True,
-                       opts=pulumi.ResourceOptions(depends_on=[verified]))
+    aliases = TenantMtlsSettings("mtls", enable_endpoint_aliases=True,
+                                 opts=pulumi.ResourceOptions(depends_on=[verified]))
+    # Passes once https://login.example.com/.well-known/openid-configuration, read through the
+    # edge, advertises https://mtls.login.example.com/oauth/token.
+    MtlsDiscoveryCheck("edge", domain=domain.domain, opts=pulumi.ResourceOptions(depends_on=[aliases]))
 
     # An application (created elsewhere) authenticates with its certificate and gets
     # certificate-bound tokens for an API (created elsewhere).
@@ -21,6 +24,7 @@ hook (``CustomDomainProvider.create``) → ``client.ManagementClient`` → ``req
 from .client_authentication import ClientMtlsAuthentication, ClientMtlsAuthenticationArgs
 from .client_credential import ClientCertificateCredential, ClientCertificateCredentialArgs
 from .custom_domain import CustomDomain, CustomDomainArgs
+from .discovery_check import DiscoveryCheckFailed, MtlsDiscoveryCheck, MtlsDiscoveryCheckArgs
 from .errors import ApiError, Auth0MtlsError, ConfigurationError, RateLimitError, UnsafeInputError
 from .resource_server_pop import ResourceServerProofOfPossession, ResourceServerProofOfPossessionArgs
 from .tenant_settings import TenantMtlsSettings, TenantMtlsSettingsArgs
@@ -39,6 +43,9 @@ __all__ = [
     "CustomDomainArgs",
     "CustomDomainVerification",
     "CustomDomainVerificationArgs",
+    "DiscoveryCheckFailed",
+    "MtlsDiscoveryCheck",
+    "MtlsDiscoveryCheckArgs",
     "RateLimitError",
     "ResourceServerProofOfPossession",
     "ResourceServerProofOfPossessionArgs",
