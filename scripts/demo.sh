@@ -14,6 +14,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "virtualenv and package"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+rm -rf "$ROOT/build"  # setuptools would reuse a stale build/lib, modules deleted from the source included
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$ROOT"
 
 step "Pulumi CLI"
