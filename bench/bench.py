@@ -29,6 +29,7 @@ from auth0_mtls.emulator import Emulator  # noqa: E402
 from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 PROGRAM = Path(__file__).resolve().parent / "program"
+CLIENTS_PROGRAM = ROOT / "tests" / "e2e" / "clients_program"
 
 
 class ProviderMemory:
@@ -109,6 +110,75 @@ def calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, Any]]:
         measure("up, one field changed", 2, "token, one PATCH", lambda: stack.up())
         measure("refresh", 4, "token, one GET per resource (3)", lambda: stack.refresh())
         measure("destroy", 3, "token, DELETE domain, PATCH tenant (restore); verification is state-only",
+                lambda: stack.destroy())
+        return rows
+    finally:
+        emu.stop()
+
+
+def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, Any]]:
+    """The same for the certificate-bound-client resources: a credential, the client's mTLS
+    authentication and the API's proof-of-possession, through a rotation and a destroy."""
+    from certs import make_certificate
+
+    emu, admin = start_emulator()
+    try:
+        api = admin.management()
+        base = f"{admin.base_url}/api/v2"
+        app = api.post(f"{base}/clients", json={"name": "bench", "app_type": "non_interactive",
+                                                "token_endpoint_auth_method": "client_secret_post"}).json()
+        server = api.post(f"{base}/resource-servers", json={"name": "bench", "identifier": "https://bench.example.com"}).json()
+        path = workdir / "client-calls"
+        path.mkdir()
+        stack = Stack(path, admin.base_url, bin_dir, program_dir=CLIENTS_PROGRAM)
+        certs = {"a": make_certificate("bench", org="a").pem, "b": make_certificate("bench", org="b").pem}
+
+        def spec(listed: list[str]) -> dict[str, Any]:
+            return {"credentials": [{"name": n, "client_id": app["client_id"], "credential_type": "x509_cert",
+                                     "pem": certs[n]} for n in listed],
+                    "auths": [{"name": "app", "client_id": app["client_id"], "method": "self_signed_tls_client_auth",
+                               "credentials": listed, "require_proof_of_possession": True}],
+                    "apis": [{"name": "api", "resource_server_id": server["id"], "mechanism": "mtls",
+                              "required": True}]}
+
+        rows: list[dict[str, Any]] = []
+
+        def measure(label: str, minimum: int, why: str, action: Callable[[], Any]) -> None:
+            admin.clear_calls()
+            action()
+            made = api_calls(admin)
+            kinds: dict[str, int] = {}
+            for c in made:
+                key = f"{c['method']} " + c["path"].replace(app["client_id"], "{client}").replace(server["id"], "{api}")
+                key = key.split("/credentials/")[0] + ("/credentials/{id}" if "/credentials/" in key else "")
+                kinds[key] = kinds.get(key, 0) + 1
+            rows.append({"operation": label, "calls": len(made), "minimum": minimum, "why_minimum": why,
+                         "detail": kinds})
+
+        def drift() -> None:
+            api.patch(f"{base}/clients/{app['client_id']}", json={"client_authentication_methods": None,
+                                                                  "token_endpoint_auth_method": "client_secret_post"})
+            api.patch(f"{base}/resource-servers/{server['id']}", json={"proof_of_possession": None})
+            stack.refresh()
+
+        stack.write_spec(spec(["a"]))
+        measure("preview, new stack", 0, "check needs no API", lambda: stack.preview())
+        measure("up, new stack (credential, client auth, API PoP)", 6,
+                "token, POST credential, GET + PATCH client, GET + PATCH API (each GET remembers what to restore)",
+                lambda: stack.up())
+        measure("preview, unchanged", 0, "check and diff need no API", lambda: stack.preview())
+        measure("up, unchanged", 0, "nothing to do", lambda: stack.up())
+        measure("refresh", 4, "token, one GET per resource (3)", lambda: stack.refresh())
+        drift()
+        measure("up, drift reverted (client and API edited elsewhere)", 3, "token, PATCH client, PATCH API",
+                lambda: stack.up())
+        stack.write_spec(spec(["a", "b"]))
+        measure("up, rotation 1: add a credential, list both", 3, "token, POST credential, PATCH client",
+                lambda: stack.up())
+        stack.write_spec(spec(["b"]))
+        measure("up, rotation 2: drop the old credential", 3, "token, PATCH client, then DELETE credential",
+                lambda: stack.up())
+        measure("destroy", 4, "token, PATCH client (restore), DELETE credential, PATCH API (restore)",
                 lambda: stack.destroy())
         return rows
     finally:
@@ -199,6 +269,12 @@ def render(report: dict[str, Any]) -> str:
     for row in report["calls"]:
         mark = "" if row["calls"] == row["minimum"] else "  <- above minimum"
         lines.append(f"  {row['operation']:<58} {row['calls']:>5} {row['minimum']:>4}{mark}")
+    if report.get("client_calls"):
+        lines += ["", "API calls per operation, certificate-bound clients (token included)"]
+        lines.append(f"  {'operation':<58} {'calls':>5} {'min':>4}")
+        for row in report["client_calls"]:
+            mark = "" if row["calls"] == row["minimum"] else "  <- above minimum"
+            lines.append(f"  {row['operation']:<58} {row['calls']:>5} {row['minimum']:>4}{mark}")
     eo = report.get("engine_overhead")
     if eo:
         lines += ["", f"Engine overhead, {eo['count']} domains, rate limits off (median of "
@@ -244,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         report["calls"] = calls_per_operation(work, bin_dir)
+        report["client_calls"] = client_calls_per_operation(work, bin_dir)
         if "overhead" not in args.skip:
             report["engine_overhead"] = engine_overhead(work, bin_dir, args.count, args.repeat)
         if "throughput" not in args.skip:

@@ -10,6 +10,9 @@ ensure_dev_venv() {
     out="$(python3 -m venv "$VENV" 2>&1)" || { phase_fail; printf '%s\n' "$out" >&2; exit 1; }
     phase_end
   fi
+  # setuptools reuses ./build/lib between in-tree builds, so a module deleted from the source would
+  # still be installed (and tests would pass against code that no longer exists).
+  rm -rf "$ROOT/build"
   phase_begin "installing auth0-mtls and the dev tools (pytest, ruff, mypy, build)"
   if "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade "$ROOT[dev]" >"$log" 2>&1; then
     phase_end

@@ -466,12 +466,14 @@ def render_nginx_config(
 def nginx_config(
     *,
     domain: pulumi.Input[str],
-    origin: pulumi.Input[str],
-    cname_api_key: pulumi.Input[str],
+    # Optional in their types because the stack's outputs are (origin_domain_name is known once the
+    # domain is verified, cname_api_key only if it was captured); a None is refused with the reason.
+    origin: pulumi.Input[Optional[str]],
+    cname_api_key: pulumi.Input[Optional[str]],
     server_certificate: pulumi.Input[str],
     server_private_key: pulumi.Input[str],
-    client_ca_certificate: Optional[pulumi.Input[str]] = None,
-    client_ip_header: Optional[pulumi.Input[str]] = None,
+    client_ca_certificate: Optional[pulumi.Input[Optional[str]]] = None,
+    client_ip_header: Optional[pulumi.Input[Optional[str]]] = None,
     listen: pulumi.Input[Any] = "443",
     origin_ca_certificate: pulumi.Input[str] = DEFAULT_ORIGIN_CA_BUNDLE,
 ) -> pulumi.Output[str]:

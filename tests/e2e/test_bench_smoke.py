@@ -19,9 +19,13 @@ def test_bench_runs_small_and_reports_every_figure(tmp_path: Path, pulumi_bin: P
     calls = {row["operation"]: (row["calls"], row["minimum"]) for row in report["calls"]}
     assert len(calls) == 7
     assert all(actual == minimum for actual, minimum in calls.values()), calls
+    client_calls = {row["operation"]: (row["calls"], row["minimum"]) for row in report["client_calls"]}
+    assert len(client_calls) == 9
+    assert all(actual == minimum for actual, minimum in client_calls.values()), client_calls
     overhead = report["engine_overhead"]
     assert set(overhead["operations"]) == {"preview", "up", "refresh", "destroy"}
     assert overhead["ratio_all"] > 0 and overhead["pickled_provider_bytes"] < 1024
     assert overhead["provider_peak_rss_mib"] > 0
     assert report["throughput"]["failures"] == 0 and report["throughput"]["runs"][0]["domains"] == 2
-    assert "API calls per operation" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "API calls per operation" in printed and "certificate-bound clients" in printed

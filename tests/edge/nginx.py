@@ -134,12 +134,13 @@ def _wait_ready(process: subprocess.Popen[bytes], prefix: Path, port: int, deadl
 
 
 def start_nginx(prefix: Path, render: Callable[[int], str], *, http_extra: str = "",
-                attempts: int = 3, startup_timeout: float = 20) -> RunningNginx:
-    """Start nginx in the foreground (``daemon off``) from ``render(port)``, on a free loopback port.
+                attempts: int = 3, startup_timeout: float = 20, first_port: int | None = None) -> RunningNginx:
+    """Start nginx in the foreground (``daemon off``) from ``render(port)``, on a free loopback port
+    (``first_port`` first, when given: a configuration rendered for a port chosen beforehand).
     The caller must :meth:`RunningNginx.stop` it."""
     last_log = ""
-    for _ in range(attempts):
-        port = free_port()
+    for attempt in range(attempts):
+        port = first_port if first_port is not None and attempt == 0 else free_port()
         text = render(port)
         conf = _layout(prefix, text, http_extra)
         log = prefix / "logs" / "error.log"

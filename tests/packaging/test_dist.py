@@ -64,6 +64,8 @@ class Dists:
 def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
     out = tmp_path_factory.mktemp("dist")
     run(sys.executable, "-m", "build", "--outdir", out / "release", ROOT)
+    # setuptools reuses ./build/lib between in-tree builds: a stale copy would add deleted modules.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     run(sys.executable, "-m", "build", "--wheel", "--outdir", out / "tree", ROOT)
     [sdist] = (out / "release").glob("auth0_mtls-*.tar.gz")
     [wheel] = (out / "release").glob("auth0_mtls-*-py3-none-any.whl")

@@ -20,6 +20,8 @@ GET|PUT /tenant-settings         read / replace the whole settings document
 POST /tokens/revoke              forget issued tokens (body {"include_static": true} also drops --api-token)
 POST /tokens/expire              issued tokens answer "Expired token" from now on
 GET|PUT /scopes                  scopes granted to tokens issued from now on ({"scopes": [...]})
+GET /tokens/issued               application tokens issued by POST /oauth/token, oldest first: client, audience,
+                                 custom domain, authentication method, cnf thumbprint (never the token)
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .authentication_api import AuthenticationApi
 from .client_credentials import ClientCredentials
 from .client_grants import ClientGrants
 from .clients import Clients
@@ -19,6 +20,7 @@ AREAS: tuple[type[Area], ...] = (
     ClientCredentials,
     ResourceServers,
     ClientGrants,
+    AuthenticationApi,
 )
 
 

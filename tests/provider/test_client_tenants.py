@@ -1,0 +1,134 @@
+"""The credential, client-authentication and API proof-of-possession resources act on the tenant their
+`tenant` input names, and refuse (before any call) when that namespace now points elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from auth0_mtls import client as client_module
+from auth0_mtls import client_authentication as ca
+from auth0_mtls import client_credential as cc
+from auth0_mtls import resource_server_pop as rs
+from auth0_mtls.emulator import Emulator
+from auth0_mtls.errors import TenantMismatch
+from certs import make_certificate
+
+IDENTIFIER = "https://api.example.com/payments"
+
+
+class Request:
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.config = values
+
+
+@pytest.fixture
+def tenants(monkeypatch) -> Iterator[tuple[Emulator, Emulator]]:
+    for var in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_API_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    client_module._clients.clear()
+    with Emulator(port=0, client_id="us-client", client_secret="us-secret") as us, \
+            Emulator(port=0, client_id="eu-client", client_secret="eu-secret") as eu:
+        yield us, eu
+
+
+def config(us: Emulator, eu: Emulator, **repoint: str) -> dict[str, Any]:
+    values = {"auth0:domain": us.base_url, "auth0:clientId": us.client_id, "auth0:clientSecret": us.client_secret,
+              "auth0-eu:domain": eu.base_url, "auth0-eu:clientId": eu.client_id,
+              "auth0-eu:clientSecret": eu.client_secret}
+    values.update({f"{ns}:domain": url for ns, url in repoint.items()})
+    return values
+
+
+def provider(cls, values):
+    instance = cls()
+    instance.configure(Request(values))
+    return instance
+
+
+def management(emu: Emulator) -> requests.Session:
+    token = requests.post(f"{emu.base_url}/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": emu.client_id, "client_secret": emu.client_secret,
+        "audience": emu.audience}, timeout=10).json()["access_token"]
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def writes(emu: Emulator) -> list[tuple[str, str]]:
+    return [(c["method"], c["path"]) for c in emu.state.calls() if c["path"].startswith("/api/v2/")]
+
+
+def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(tenants):
+    us, eu = tenants
+    values = config(us, eu)
+    api = management(eu)
+    app = api.post(f"{eu.base_url}/api/v2/clients", json={
+        "name": "partner", "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post"}).json()
+    server = api.post(f"{eu.base_url}/api/v2/resource-servers", json={"name": "P", "identifier": IDENTIFIER}).json()
+    cid = app["client_id"]
+
+    cred_inputs, failures, _ = cc.check_inputs({"client_id": cid, "credential_type": "x509_cert",
+                                                "pem": make_certificate().pem, "tenant": "auth0-eu"})
+    assert failures == []
+    cred = provider(cc.ClientCertificateCredentialProvider, values).create(cred_inputs)
+    auth_inputs = ca.normalize_inputs({"client_id": cid, "method": "self_signed_tls_client_auth",
+                                       "credential_ids": [cred.id], "tenant": "auth0-eu"})
+    auth = provider(ca.ClientMtlsAuthenticationProvider, values).create(auth_inputs)
+    pop_inputs = rs.normalize_inputs({"resource_server_id": IDENTIFIER, "mechanism": "mtls", "required": True,
+                                      "tenant": "auth0-eu"})
+    pop = provider(rs.ResourceServerProofOfPossessionProvider, values).create(pop_inputs)
+    for created in (cred, auth, pop):
+        assert created.outs["tenant"] == "auth0-eu" and created.outs["tenant_host"] == eu.domain
+    assert pop.id == server["id"]
+    assert writes(us) == [], "nothing reached the default tenant"
+
+    before = (us.state.snapshot(), eu.state.snapshot())
+    us.state.clear_calls()
+    eu.state.clear_calls()
+    repointed = config(us, eu, **{"auth0-eu": us.base_url})
+    hooks = [(cc.ClientCertificateCredentialProvider, cred, {**cred_inputs, "name": "renamed"}),
+             (ca.ClientMtlsAuthenticationProvider, auth, {**auth_inputs, "require_proof_of_possession": True}),
+             (rs.ResourceServerProofOfPossessionProvider, pop, {**pop_inputs, "required": False})]
+    for cls, created, news in hooks:
+        hook = provider(cls, repointed)
+        for method, args in (("diff", (created.id, created.outs, news)),
+                             ("read", (created.id, created.outs)),
+                             ("update", (created.id, created.outs, news)),
+                             ("delete", (created.id, created.outs))):
+            with pytest.raises(TenantMismatch) as err:
+                getattr(hook, method)(*args)
+            assert eu.domain in str(err.value) and us.domain in str(err.value) and "auth0-eu:domain" in str(err.value)
+    assert writes(us) == [] and writes(eu) == []
+    assert (us.state.snapshot(), eu.state.snapshot()) == before
+
+
+def test_moving_to_another_tenant_replaces_and_renaming_the_namespace_updates_without_a_call(tenants):
+    us, eu = tenants
+    values = {**config(us, eu), "auth0-us:domain": us.base_url, "auth0-us:clientId": us.client_id,
+              "auth0-us:clientSecret": us.client_secret}
+    olds = {"client_id": "abc", "credential_type": "x509_cert", "pem": make_certificate().pem, "name": "n",
+            "tenant": None, "tenant_host": us.domain}
+    hook = provider(cc.ClientCertificateCredentialProvider, values)
+    inputs, _, _ = cc.check_inputs({**olds, "tenant": "auth0-eu"})
+    moved = hook.diff("cred_x", {**olds, "pem": inputs["pem"]}, inputs)
+    assert moved.replaces == ["tenant"] and moved.delete_before_replace is False
+    inputs, _, _ = cc.check_inputs({**olds, "tenant": "auth0-us"})
+    renamed = hook.diff("cred_x", {**olds, "pem": inputs["pem"]}, inputs)
+    assert renamed.changes is True and not renamed.replaces
+    updated = hook.update("cred_x", {**olds, "pem": inputs["pem"]}, inputs)
+    assert updated.outs["tenant"] == "auth0-us" and updated.outs["tenant_host"] == us.domain
+    assert writes(us) == [] and writes(eu) == []
+
+    pop = provider(rs.ResourceServerProofOfPossessionProvider, values)
+    pop_olds = {"resource_server_id": IDENTIFIER, "identifier": IDENTIFIER, "mechanism": "mtls", "required": True,
+                "tenant": None, "tenant_host": us.domain}
+    moved = pop.diff("api1", pop_olds, rs.normalize_inputs({**pop_olds, "tenant": "auth0-eu"}))
+    assert moved.replaces == ["tenant"] and moved.delete_before_replace is False
+    auth = provider(ca.ClientMtlsAuthenticationProvider, values)
+    auth_olds = ca.normalize_inputs({"client_id": "abc", "method": "tls_client_auth", "credential_ids": ["cred_a"]})
+    auth_olds["tenant_host"] = us.domain
+    moved = auth.diff("abc", auth_olds, {**auth_olds, "tenant": "auth0-eu"})
+    assert moved.replaces == ["tenant"]

@@ -1,0 +1,183 @@
+from pulumi.output import Unknown
+
+from auth0_mtls import client_credential as cc
+from auth0_mtls.validation import UNKNOWN
+from certs import RECORDED_PEM, RECORDED_SUBJECT_DN, RECORDED_THUMBPRINT, make_certificate
+
+CLIENT = "wTMu3GdYixbq3sFYvbDnjwHC8WZDm4Tg"
+# Recorded create responses (reference 1.10.1 and 1.10.2).
+REAL_X509 = {"id": "cred_18NYwjPY2FbzrH6TpcNE6H", "credential_type": "x509_cert", "name": "Testing Credentials 1",
+             "thumbprint_sha256": RECORDED_THUMBPRINT, "created_at": "2025-11-18T17:28:44.045Z",
+             "updated_at": "2025-11-18T17:28:44.045Z", "expires_at": "2033-05-13T09:33:13.000Z"}
+REAL_DN = {"id": "cred_aLRnq8qR6RAWqJMnyRSiXm", "credential_type": "cert_subject_dn", "name": "Testing Credentials 1",
+           "subject_dn": RECORDED_SUBJECT_DN, "created_at": "2025-11-18T17:27:07.382Z",
+           "updated_at": "2025-11-18T17:27:07.382Z"}
+
+
+def checked(olds=None, **kw):
+    news = {"client_id": CLIENT, "credential_type": "x509_cert", "pem": RECORDED_PEM, "name": "Testing Credentials 1",
+            **kw}
+    return cc.check_inputs(news, olds)
+
+
+def props_of(failures):
+    return [prop for prop, _ in failures]
+
+
+def test_check_derives_what_auth0_will_report_so_the_preview_shows_it():
+    inputs, failures, warnings = checked()
+    assert failures == [] and warnings == []
+    assert inputs["thumbprint_sha256"] == RECORDED_THUMBPRINT
+    assert inputs["expires_at"] == "2033-05-13T09:33:13.000Z"
+    assert inputs["subject_dn"] == RECORDED_SUBJECT_DN
+    assert inputs["pem"].endswith("-----END CERTIFICATE-----\n") and "\n\n" not in inputs["pem"]
+
+
+def test_private_key_failure_names_no_property_and_keeps_no_key():
+    issued = make_certificate()
+    inputs, failures, _ = checked(pem=issued.pem + issued.key_pem)
+    [(prop, reason)] = failures
+    assert prop == "", "a named property would make the engine print the pem, key included"
+    assert reason.startswith("pem contains a private key")
+    assert issued.key_pem not in str(inputs) and inputs["pem"] == cc.REDACTED
+    for line in issued.key_pem.splitlines()[1:-1]:
+        assert line not in reason
+
+
+def test_each_bad_input_is_refused_naming_the_property():
+    cases = {
+        "credential_type": dict(credential_type="public_key"),
+        "subject_dn": dict(subject_dn="CN=x"),  # with x509_cert
+        "client_id": dict(client_id="../tenants/settings"),
+        "name": dict(name="n" * 129),
+    }
+    for prop, kw in cases.items():
+        _, failures, _ = checked(**kw)
+        assert prop in props_of(failures), (prop, failures)
+    _, failures, _ = checked(credential_type="public_key")
+    assert "private_key_jwt" in failures[0][1] and "x509_cert" in failures[0][1]
+    _, failures, _ = checked(credential_type="cert_subject_dn", subject_dn="CN=x")
+    assert "either pem or subject_dn" in failures[0][1]
+    _, failures, _ = checked(pem=None)
+    assert failures == [("", "pem is required: pem, the client's public certificate")]
+    _, failures, _ = checked(credential_type="cert_subject_dn", pem=None, subject_dn="no equals sign")
+    assert props_of(failures) == ["subject_dn"]
+    _, failures, _ = checked(credential_type="cert_subject_dn", pem=None, subject_dn="CN=" + "x" * 260)
+    assert "at most 256" in failures[0][1]
+
+
+def test_subject_dn_alone_for_ca_signed_credentials():
+    inputs, failures, _ = checked(credential_type="cert_subject_dn", pem=None,
+                                  subject_dn=" C=es\r\nST=Madrid\nL=Madrid\nO=Okta\nOU=DX-CDT\n"
+                                             "CN=Developer Experience ")
+    assert failures == []
+    assert inputs["subject_dn"] == RECORDED_SUBJECT_DN
+    assert inputs["thumbprint_sha256"] is None and inputs["expires_at"] is None
+
+
+def test_expired_certificate_refused_when_new_but_not_when_already_in_the_stack():
+    expired = make_certificate(days=-1, starts_days_ago=10).pem
+    _, failures, _ = checked(pem=expired)
+    assert failures and failures[0][0] == "" and "expired" in failures[0][1]
+    _, failures, warnings = checked(olds={"pem": expired}, pem=expired)
+    assert failures == [] and "expired" in warnings[0]
+
+
+def test_unknown_pem_makes_derived_values_unknown():
+    inputs, failures, _ = checked(pem=Unknown())
+    assert failures == []
+    assert (inputs["thumbprint_sha256"] == UNKNOWN and inputs["expires_at"] == UNKNOWN
+            and inputs["subject_dn"] == UNKNOWN)
+    inputs, failures, _ = checked(client_id=UNKNOWN)
+    assert failures == []
+
+
+def test_expand_create_sends_only_what_the_type_takes():
+    inputs, _, _ = checked()
+    assert cc.expand_create(inputs) == {"credential_type": "x509_cert", "name": "Testing Credentials 1",
+                                        "pem": inputs["pem"]}
+    inputs, _, _ = checked(credential_type="cert_subject_dn", pem=None, subject_dn=RECORDED_SUBJECT_DN)
+    assert cc.expand_create(inputs) == {"credential_type": "cert_subject_dn", "name": "Testing Credentials 1",
+                                        "subject_dn": RECORDED_SUBJECT_DN}
+
+
+def test_flatten_recorded_responses_keeps_pem_and_fills_what_auth0_omits():
+    inputs, _, _ = checked()
+    outs = cc.flatten(REAL_X509, inputs)
+    assert outs["thumbprint_sha256"] == RECORDED_THUMBPRINT and outs["created_at"] == "2025-11-18T17:28:44.045Z"
+    assert outs["pem"] == inputs["pem"], "Auth0 never returns the pem"
+    assert outs["subject_dn"] == RECORDED_SUBJECT_DN, "x509_cert responses omit it: derived locally"
+    assert cc.compare_with_auth0(REAL_X509, inputs) == []
+
+    ca_inputs, _, _ = checked(credential_type="cert_subject_dn")
+    outs = cc.flatten(REAL_DN, ca_inputs)
+    assert outs["subject_dn"] == RECORDED_SUBJECT_DN and outs["expires_at"] == "2033-05-13T09:33:13.000Z"
+    assert cc.compare_with_auth0(REAL_DN, ca_inputs) == []
+
+
+def test_differences_from_auth0_are_reported():
+    inputs, _, _ = checked(credential_type="cert_subject_dn")
+    notes = cc.compare_with_auth0({**REAL_DN, "subject_dn": "CN=Developer Experience,OU=DX-CDT"}, inputs)
+    assert "renders the subject DN" in notes[0]
+    notes = cc.compare_with_auth0({**REAL_X509, "thumbprint_sha256": "other", "expires_at": "2033-05-13T09:33:14Z"},
+                                  checked()[0])
+    assert len(notes) == 2
+
+
+def test_diff_replaces_on_every_identity_change_and_ignores_derived_values():
+    inputs, _, _ = checked()
+    olds = cc.flatten(REAL_X509, inputs)
+    provider = cc.ClientCertificateCredentialProvider()
+    assert provider.diff(REAL_X509["id"], olds, inputs).changes is False
+    reformatted, _, _ = checked(pem=RECORDED_PEM.replace("\n", "\r\n"))
+    assert provider.diff(REAL_X509["id"], olds, reformatted).changes is False
+    # Auth0's DN rendering differing from ours never replaces a pem credential
+    assert provider.diff(REAL_X509["id"], {**olds, "subject_dn": "CN=other"}, inputs).changes is False
+    for kw, key in [(dict(name="renamed"), "name"), (dict(pem=make_certificate().pem), "pem"),
+                    (dict(client_id="otherClient"), "client_id"),
+                    (dict(credential_type="cert_subject_dn"), "credential_type"),
+                    (dict(pem=Unknown()), "pem")]:
+        news, _, _ = checked(**kw)
+        result = provider.diff(REAL_X509["id"], olds, news)
+        assert result.changes is True and result.replaces == [key] and result.delete_before_replace is False
+
+
+def test_diff_on_declared_subject_dn():
+    inputs, _, _ = checked(credential_type="cert_subject_dn", pem=None, subject_dn=RECORDED_SUBJECT_DN)
+    olds = cc.flatten({**REAL_DN, "subject_dn": "CN=Developer Experience,OU=DX-CDT,O=Okta,L=Madrid,ST=Madrid,C=es"},
+                      inputs)
+    assert olds["subject_dn"] == RECORDED_SUBJECT_DN, "a declared DN stays as declared"
+    provider = cc.ClientCertificateCredentialProvider()
+    assert provider.diff("cred_x", olds, inputs).changes is False
+    news, _, _ = checked(credential_type="cert_subject_dn", pem=None, subject_dn="C=es\nCN=Someone Else")
+    assert provider.diff("cred_x", olds, news).replaces == ["subject_dn"]
+
+
+def test_refresh_round_trip_has_no_diff():
+    inputs, _, _ = checked()
+    outs = cc.flatten(REAL_X509, inputs)
+    refreshed = cc.inputs_from_outputs(outs)
+    assert cc.ClientCertificateCredentialProvider().diff("cred_x", outs, checked(olds=refreshed)[0]).changes is False
+
+
+def test_duplicates_from_a_retried_create_are_recognised():
+    kept = REAL_X509
+    copy = {**REAL_X509, "id": "cred_other", "created_at": "2025-11-18T17:28:45.100Z"}
+    assert cc.is_duplicate(copy, kept)
+    assert not cc.is_duplicate(kept, kept)
+    assert not cc.is_duplicate({**copy, "name": "other"}, kept)
+    assert not cc.is_duplicate({**copy, "thumbprint_sha256": "x"}, kept)
+    assert not cc.is_duplicate({**copy, "created_at": "2025-11-17T17:28:45.100Z"}, kept), "a day apart: not ours"
+    assert cc.is_duplicate({**REAL_DN, "id": "cred_2"}, REAL_DN)
+    assert not cc.is_duplicate({**REAL_DN, "id": "cred_2", "subject_dn": "CN=x"}, REAL_DN)
+
+
+def test_declared_type_lookup_is_by_identity_only():
+    marker = object()
+    cc._declared_types[id(marker)] = (marker, "x509_cert")  # type: ignore[assignment]
+    try:
+        assert cc.declared_credential_type(marker) == "x509_cert"
+        assert cc.declared_credential_type(object()) is None
+        assert cc.declared_credential_type("cred_abc") is None
+    finally:
+        del cc._declared_types[id(marker)]

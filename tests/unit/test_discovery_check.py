@@ -1,0 +1,163 @@
+"""MtlsDiscoveryCheck's pure parts: input checks, what a document lacks, drift, and the messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pulumi.runtime import rpc
+
+from auth0_mtls import discovery_check as dc
+from certs import CertificateAuthority
+
+DOMAIN = "login.example.com"
+ALIAS = f"https://mtls.{DOMAIN}/oauth/token"
+
+
+def good_document(**extra: object) -> dict[str, object]:
+    return {"issuer": f"https://{DOMAIN}/", "token_endpoint": f"https://{DOMAIN}/oauth/token",
+            "mtls_endpoint_aliases": {"token_endpoint": ALIAS},
+            "tls_client_certificate_bound_access_tokens": True, **extra}
+
+
+def failures(**news: object) -> list[tuple[str, str]]:
+    return dc.check_failures(dc.normalize_inputs({"domain": DOMAIN, **news}))
+
+
+def test_normalize_inputs_defaults_and_canonical_forms() -> None:
+    inputs = dc.normalize_inputs({"domain": " Login.Example.COM. ", "connect_to": "EDGE.example.net:443",
+                                  "ca_bundle": "", "extra": 1})
+    assert inputs == {"domain": DOMAIN, "connect_to": "edge.example.net:443", "ca_bundle": None,
+                      "timeout_seconds": 300, "require_bound_tokens": False}
+
+
+@pytest.mark.parametrize(("value", "parsed"), [
+    ("127.0.0.1:8443", ("127.0.0.1", 8443)),
+    ("edge.example.net:443", ("edge.example.net", 443)),
+    ("edge.example.net.:443", ("edge.example.net", 443)),
+    ("[2001:db8::1]:443", ("2001:db8::1", 443)),
+    ("[::1]:1", ("::1", 1)),
+    ("localhost:65535", ("localhost", 65535)),
+])
+def test_parse_connect_to(value: str, parsed: tuple[str, int]) -> None:
+    assert dc.parse_connect_to(value) == parsed
+    assert dc.connect_to_failures(value) == []
+
+
+@pytest.mark.parametrize("value", [
+    "127.0.0.1", "edge.example.net", ":443", "edge:0", "edge:65536", "edge:44a3", "2001:db8::1:443",
+    "[2001:db8::zz]:443", "[fe80::1%eth0]:443", "edge_1.example:443", "-edge.example:443", "a b:443",
+    "https://edge:443", "edge:443/x", "edge;rm:443", 443,
+])
+def test_connect_to_refusals_name_the_property(value: object) -> None:
+    (failure,) = dc.connect_to_failures(value)
+    assert failure[0] == "connect_to"
+    assert "host:port, like curl's --connect-to" in failure[1]
+
+
+def test_ca_bundle_as_pem_text_or_path(tmp_path: Path) -> None:
+    ca = CertificateAuthority("private edge CA")
+    path = ca.write(tmp_path / "ca.pem")
+    assert dc.ca_bundle_failures(ca.cert_pem) == []
+    assert dc.ca_bundle_failures(str(path)) == []
+    assert dc.ca_bundle_failures(None) == []
+    (missing,) = dc.ca_bundle_failures(str(tmp_path / "nope.pem"))
+    assert missing[0] == "ca_bundle" and "neither PEM text" in missing[1] and "nor the path of an existing file" in \
+        missing[1]
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    (bad_file,) = dc.ca_bundle_failures(str(garbage))
+    assert "does not hold usable CA certificates" in bad_file[1] and "garbage.pem" in bad_file[1]
+    (bad_text,) = dc.ca_bundle_failures("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    assert "the PEM text does not hold usable CA certificates" in bad_text[1]
+    (wrong_type,) = dc.ca_bundle_failures(["a"])
+    assert "must be PEM text or the path" in wrong_type[1]
+
+
+@pytest.mark.parametrize(("news", "prop", "fragment"), [
+    ({"domain": None}, "domain", "domain is required"),
+    ({"domain": "localhost"}, "domain", "not a fully qualified host name"),
+    ({"timeout_seconds": 0}, "timeout_seconds", "greater than 0"),
+    ({"timeout_seconds": 21601}, "timeout_seconds", "at most 21600"),
+    ({"timeout_seconds": "5"}, "timeout_seconds", "number of seconds"),
+    ({"require_bound_tokens": "yes"}, "require_bound_tokens", "true or false"),
+    ({"connect_to": "edge"}, "connect_to", "host:port"),
+])
+def test_check_failures(news: dict[str, object], prop: str, fragment: str) -> None:
+    found = failures(**news)
+    assert [p for p, _ in found] == [prop], found
+    assert fragment in found[0][1]
+
+
+def test_unknown_values_are_checked_at_apply_time() -> None:
+    assert failures(domain=rpc.UNKNOWN, connect_to=rpc.UNKNOWN, ca_bundle=rpc.UNKNOWN) == []
+    assert failures() == []
+
+
+def test_problems_of_a_document() -> None:
+    assert dc.problems(good_document(), DOMAIN, True) == []
+    no_alias = good_document()
+    del no_alias["mtls_endpoint_aliases"]
+    (missing,) = dc.problems(no_alias, DOMAIN, False)
+    assert missing == (f"mtls_endpoint_aliases.token_endpoint is missing (expected {ALIAS}): the tenant's mTLS "
+                       "endpoint aliases are off")
+    (other,) = dc.problems(good_document(mtls_endpoint_aliases={"token_endpoint": "https://mtls.x.com/oauth/token"}),
+                           DOMAIN, False)
+    assert "is 'https://mtls.x.com/oauth/token', expected" in other
+    unbound = good_document(tls_client_certificate_bound_access_tokens=False)
+    assert dc.problems(unbound, DOMAIN, False) == []
+    assert dc.problems(unbound, DOMAIN, True) == ["tls_client_certificate_bound_access_tokens is not true"]
+    (issuer,) = dc.problems(good_document(issuer="https://tenant.eu.auth0.com/"), DOMAIN, False)
+    assert "issuer is 'https://tenant.eu.auth0.com/', expected 'https://login.example.com/'" in issuer
+    assert len(dc.problems({}, DOMAIN, True)) == 3
+
+
+def test_flatten_and_satisfied() -> None:
+    inputs = dc.normalize_inputs({"domain": DOMAIN, "require_bound_tokens": True})
+    outs = dc.flatten(good_document())
+    assert outs == {"issuer": f"https://{DOMAIN}/", "token_endpoint": f"https://{DOMAIN}/oauth/token",
+                    "mtls_token_endpoint": ALIAS, "tls_client_certificate_bound_access_tokens": True}
+    assert dc.satisfied(outs, inputs)
+    assert dc.flatten(None) == {"issuer": None, "token_endpoint": None, "mtls_token_endpoint": None,
+                                "tls_client_certificate_bound_access_tokens": False}
+    assert not dc.satisfied(dc.flatten(None), inputs)
+    assert not dc.satisfied({**outs, "tls_client_certificate_bound_access_tokens": False}, inputs)
+    assert dc.satisfied({**outs, "tls_client_certificate_bound_access_tokens": False},
+                        {**inputs, "require_bound_tokens": False})
+    assert not dc.satisfied({**outs, "mtls_token_endpoint": None}, inputs)
+
+
+def test_diff_names_what_needs_a_new_check() -> None:
+    provider = dc.MtlsDiscoveryCheckProvider()
+    inputs = dc.normalize_inputs({"domain": DOMAIN, "connect_to": "127.0.0.1:8443"})
+    olds = {**inputs, **dc.flatten(good_document())}
+    assert provider.diff("id", olds, inputs).changes is False
+    moved = provider.diff("id", olds, {**inputs, "connect_to": "127.0.0.1:9443"})
+    assert moved.changes is None and not moved.replaces  # an update: the engine names connect_to
+    assert provider.diff("id", olds, {**inputs, "timeout_seconds": 60}).changes is None
+    replaced = provider.diff("id", olds, {**inputs, "domain": "auth.example.com"})
+    assert replaced.changes is True and replaced.replaces == ["domain"]
+    assert provider.diff("id", olds, {**inputs, "domain": rpc.UNKNOWN}).replaces == ["domain"]
+    # A refresh that saw the alias go: the same program now previews as an update.
+    lost = {**olds, "mtls_token_endpoint": None}
+    assert provider.diff("id", lost, inputs).changes is True
+
+
+def test_messages_say_what_was_missing_and_what_to_do() -> None:
+    inputs = dc.normalize_inputs({"domain": DOMAIN, "connect_to": "127.0.0.1:8443"})
+    issues = dc.problems({"issuer": f"https://{DOMAIN}/"}, DOMAIN, False)
+    text = dc.timeout_message(inputs, issues, 30.4, 5)
+    assert text.startswith(f"https://{DOMAIN}/.well-known/openid-configuration (connecting to 127.0.0.1:8443) does "
+                           "not advertise the mTLS token endpoint after 30s and 5 attempt(s): "
+                           "mtls_endpoint_aliases.token_endpoint is missing")
+    assert "To fix: turn on the tenant's mTLS endpoint aliases (TenantMtlsSettings enable_endpoint_aliases=True)." \
+        in text
+    refused = dc.advice(["could not connect to 127.0.0.1:8443: Connection refused"], inputs)
+    assert refused == "check that the edge listens at 127.0.0.1:8443."
+    no_dns = dc.advice(["could not connect to login.example.com:443: Name or service not known"],
+                       dc.normalize_inputs({"domain": DOMAIN}))
+    assert no_dns == f"check that DNS for {DOMAIN} points at the edge (or pass connect_to)."
+    assert "ca_bundle" in dc.advice(["the edge's certificate is not trusted for x: self-signed"], inputs)
+    assert f"a certificate for {DOMAIN} and mtls.{DOMAIN}" in dc.advice(["the edge's certificate does not name x"],
+                                                                       inputs)
+    assert "cname-api-key" in dc.advice(["127.0.0.1:8443 answered HTTP 403: {}"], inputs)
