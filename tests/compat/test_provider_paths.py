@@ -32,6 +32,10 @@ PUBLIC_PROVIDERS = {
     "auth0_mtls.custom_domain.CustomDomainProvider": "CustomDomain",
     "auth0_mtls.verification.CustomDomainVerificationProvider": "CustomDomainVerification",
     "auth0_mtls.tenant_settings.TenantMtlsSettingsProvider": "TenantMtlsSettings",
+    "auth0_mtls.client_credential.ClientCertificateCredentialProvider": "ClientCertificateCredential",
+    "auth0_mtls.client_authentication.ClientMtlsAuthenticationProvider": "ClientMtlsAuthentication",
+    "auth0_mtls.resource_server_pop.ResourceServerProofOfPossessionProvider": "ResourceServerProofOfPossession",
+    "auth0_mtls.discovery_check.MtlsDiscoveryCheckProvider": "MtlsDiscoveryCheck",
 }
 
 # Old path -> the path in PUBLIC_PROVIDERS it now resolves to. Empty: nothing has moved yet.
