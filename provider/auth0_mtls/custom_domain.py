@@ -6,6 +6,7 @@ own), then the provider hooks, then the ``Resource`` users write in their progra
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
@@ -163,6 +164,34 @@ def describe(domain: Any, custom_domain_id: str | None = None) -> str:
     return f"custom domain {domain} ({custom_domain_id})" if custom_domain_id else f"custom domain {domain}"
 
 
+def conflict_advice(domain: str) -> str:
+    """What to do when the domain to create exists already: the three ways that happens."""
+    return (f"if an earlier `pulumi up` was interrupted while creating {domain} (its next runs warn about pending "
+            "operations), this is the domain it made: run `pulumi refresh --clear-pending-creates`, set "
+            "adopt_existing=True on this CustomDomain and run `pulumi up`. If this is `pulumi up --replace` of it, "
+            "Auth0 refuses two domains with one name: set the resource option delete_before_replace=True and run it "
+            "again. "
+            "Otherwise set adopt_existing=True to manage it with this program, or delete it first")
+
+
+# Domains this provider process adopted (adopt_existing), by tenant host. The engine runs one
+# provider process per command, so deleting one of them in the same process is a replacement that
+# adopted the very domain it replaces (same name, replacement created first, as `pulumi up
+# --replace` does): deleting it would delete the new resource's domain too.
+_adopted_ids: set[tuple[str, str]] = set()
+_adopted_lock = threading.Lock()
+
+
+def _adopted(host: str, custom_domain_id: str) -> None:
+    with _adopted_lock:
+        _adopted_ids.add((host, custom_domain_id))
+
+
+def _adopted_in_this_run(host: str, custom_domain_id: str) -> bool:
+    with _adopted_lock:
+        return (host, custom_domain_id) in _adopted_ids
+
+
 class CustomDomainProvider(Auth0Provider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
@@ -191,7 +220,10 @@ class CustomDomainProvider(Auth0Provider):
                                     {**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
             except ApiError as exc:
                 existing = self._existing_after_conflict(client, exc, inputs)
-        return self._adopt(client, existing, inputs)
+        result = self._adopt(client, existing, inputs)
+        if inputs["adopt_existing"]:
+            _adopted(client.credentials.tenant, str(result.id))
+        return result
 
     def _existing_after_conflict(self, client: "ManagementClient", exc: ApiError,
                                  inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,9 +241,7 @@ class CustomDomainProvider(Auth0Provider):
             raise ApiError(exc.method, exc.path, exc.status,
                            f"custom domain {inputs['domain']} already exists in the tenant as "
                            f"{existing['custom_domain_id']} (status {existing.get('status')})",
-                           exc.error_code,
-                           "set adopt_existing=True to manage it with this program, or delete it first",
-                           host=exc.host) from None
+                           exc.error_code, conflict_advice(inputs["domain"]), host=exc.host) from None
         return existing
 
     def _adopt(self, client: "ManagementClient", existing: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:
@@ -259,7 +289,15 @@ class CustomDomainProvider(Auth0Provider):
         return UpdateResult({**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.bound_client(props, describe(props.get("domain"), id_)).delete_custom_domain(id_)
+        client = self.bound_client(props, describe(props.get("domain"), id_))
+        if _adopted_in_this_run(client.credentials.tenant, id_):
+            warn(f"{describe(props.get('domain'), id_)}: its replacement took over this same domain in this run "
+                 "(adopt_existing=True), so it is kept, not deleted, and nothing was re-created. To re-create a "
+                 "domain under the same name, set the resource option delete_before_replace=True on the CustomDomain "
+                 "and run `pulumi up --replace` again: Auth0 refuses two domains with one name, so the old one "
+                 "must go first.")
+            return
+        client.delete_custom_domain(id_)
 
 
 # -- the resource -------------------------------------------------------------------------------

@@ -34,15 +34,56 @@ PAUSE_SLICE_SECONDS = 0.25
 
 # The engine starts the provider process; when the engine dies (a second Ctrl-C, a killed CLI)
 # the process is re-parented. The Python dynamic-provider SDK ignores the engine's Cancel, so a
-# changed parent is the one sign left that nobody is waiting for the answer.
-_ENGINE_PID = os.getppid()
+# changed parent is the one sign left that nobody is waiting for the answer. The engine starts the
+# provider through a shell script (pulumi-resource-pulumi-python) that does not exec, so the
+# provider's own parent is that shell, which outlives the engine: it is the shell's parent that
+# changes then, and both are watched.
+PLUGIN_WRAPPER = "pulumi-resource-pulumi-python"
+
+
+def _parent_of(pid: int) -> int | None:
+    """``pid``'s parent from /proc (Linux); ``None`` if the process is gone or /proc is absent."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            # The command name may hold spaces and parentheses: the fields follow the last ")".
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _is_plugin_wrapper(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            args = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return any(os.path.basename(arg.decode(errors="replace")) == PLUGIN_WRAPPER for arg in args[:3])
+
+
+def _engine_watch() -> tuple[tuple[int, int], ...]:
+    """``(pid, parent pid)`` pairs recorded at start: this process and, when its parent is the
+    plugin wrapper, the wrapper too. A change in any of them means the engine is gone."""
+    parent = os.getppid()
+    watch = [(os.getpid(), parent)]
+    if _is_plugin_wrapper(parent):
+        grandparent = _parent_of(parent)
+        if grandparent is not None:
+            watch.append((parent, grandparent))
+    return tuple(watch)
+
+
+_ENGINE_WATCH = _engine_watch()
 # The monotonic time by which the operation in progress must end, per thread (each provider hook
 # runs on its own worker thread).
 _deadline: ContextVar[float | None] = ContextVar("auth0_mtls_deadline", default=None)
 
 
 def engine_gone() -> bool:
-    return os.getppid() != _ENGINE_PID
+    for pid, parent in _ENGINE_WATCH:
+        now = os.getppid() if pid == os.getpid() else _parent_of(pid)
+        if now != parent:
+            return True
+    return False
 
 
 def check_engine() -> None:

@@ -87,6 +87,22 @@ def live_mtls(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     return dict(value) if isinstance(value, Mapping) else None
 
 
+def previous_captured(previous: Mapping[str, Any] | None, inputs: Mapping[str, Any]) -> bool:
+    """Whether the value found at create tells what the tenant had before: not when it already was
+    the declared one, which an interrupted earlier run may have set."""
+    return previous != expand(inputs)["mtls"]
+
+
+def computed_outputs(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The outputs in state that are not inputs, carried over by read and update. State written by
+    0.1 has no ``previous_mtls_captured``; 0.1's create found the value before in the same way, so
+    the same rule fills it in, and an old stack reaches the shape of a new one without an update."""
+    computed = {key: value for key, value in state.items() if key not in INPUTS}
+    if "previous_mtls_captured" not in computed:
+        computed["previous_mtls_captured"] = previous_captured(state.get("previous_mtls"), state)
+    return computed
+
+
 def flatten(settings: Mapping[str, Any]) -> dict[str, Any]:
     mtls = live_mtls(settings) or {}
     # An absent mtls object behaves as false (Auth0's default).
@@ -120,7 +136,7 @@ class TenantMtlsSettingsProvider(Auth0Provider):
         tenant = client.credentials.tenant
         previous = live_mtls(client.get_tenant_settings(fields="mtls"))
         wanted = expand(inputs)
-        captured = previous != wanted["mtls"]
+        captured = previous_captured(previous, inputs)
         if captured:
             settings = self._patch(client, wanted, previous)
         else:
@@ -155,14 +171,14 @@ class TenantMtlsSettingsProvider(Auth0Provider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.bound_client(props, WHAT)
         settings = client.get_tenant_settings(fields="mtls")
-        outs = outputs(inputs_from_outputs(props), client.credentials.tenant, **{
-            **{key: value for key, value in props.items() if key not in INPUTS}, **flatten(settings)})
+        outs = outputs(inputs_from_outputs(props), client.credentials.tenant,
+                       **{**computed_outputs(props), **flatten(settings)})
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
         client = self.bound_client(olds, WHAT, news=inputs)
-        computed = {key: value for key, value in olds.items() if key not in INPUTS}
+        computed = computed_outputs(olds)
         if inputs["enable_endpoint_aliases"] != olds.get("enable_endpoint_aliases"):
             computed.update(flatten(client.update_tenant_settings(expand(inputs))))
         return UpdateResult(outputs(inputs, client.credentials.tenant, **computed))

@@ -123,8 +123,9 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-RECOVERY = ("To get a new key, replace the custom domain: `pulumi up --replace <urn of the CustomDomain>` deletes and "
-            "recreates it (publish its new TXT record; this verification then runs again).")
+RECOVERY = ("To get a new key, re-create the custom domain: set the resource option delete_before_replace=True on the "
+            "CustomDomain (Auth0 refuses two domains with one name, so the old one must go first), then run `pulumi up "
+            "--replace <urn of the CustomDomain>`; publish its new TXT record, and this verification runs again.")
 
 
 def key_unknown_message(obj: Mapping[str, Any], domain_id: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -228,3 +230,84 @@ class EmulatorAdmin:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         return session
+
+
+# -- interrupted runs ------------------------------------------------------------------------------
+# The CLI starts its language host and its dynamic-provider plugin in process groups of their own,
+# so killing the CLI's group alone leaves them running. These helpers find and kill all of them.
+
+def start(stack: Stack, *args: str) -> subprocess.Popen[str]:
+    """``pulumi <args>`` in the background, in a session (and process group) of its own."""
+    cmd = [str(stack.bin_dir / "pulumi"), *args, "--non-interactive", "--stack", stack.name]
+    return subprocess.Popen(cmd, cwd=stack.project, env=stack.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _parents() -> dict[int, int]:
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The command name may hold spaces or parentheses: fields start after the last ")".
+                out[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started, directly or not, by ``pid``."""
+    parents = _parents()
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        todo += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def kill_tree(proc: subprocess.Popen[str]) -> list[int]:
+    """SIGKILL the CLI and everything it started, as a lost machine or a cancelled CI job would;
+    returns the pids of the processes it started (all gone when this returns)."""
+    started = descendants(proc.pid)
+    groups = {proc.pid}
+    for pid in started:
+        try:
+            groups.add(os.getpgid(pid))
+        except ProcessLookupError:
+            continue
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+    proc.communicate()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return started
+
+
+def wait_for_calls(emu: EmulatorAdmin, method: str, path_regex: str, count: int = 1, applied: bool = True,
+                   timeout: float = 120) -> list[dict[str, Any]]:
+    """Block until the emulator has logged ``count`` matching calls (applied ones, by default)."""
+    pattern = re.compile(path_regex)
+    deadline = time.monotonic() + timeout
+    while True:
+        matching = [c for c in emu.calls() if c["method"] == method and pattern.fullmatch(c["path"])
+                    and (c.get("applied") or not applied)]
+        if len(matching) >= count:
+            return matching
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {count} {method} {path_regex} call(s) within {timeout}s: {emu.calls()}")
+        time.sleep(0.05)
