@@ -5,6 +5,11 @@ with the full list of credential ids, ``token_endpoint_auth_method: null`` (Auth
 mutually exclusive), and ``require_proof_of_possession`` when declared. The client's settings from
 before are remembered and, by default, put back on delete. The engine deletes this resource before
 the credentials it lists (it depends on their ids), so they are detached before they are deleted.
+
+When the client already is as declared at create, what it had before cannot be known (an earlier
+run may have attached it and been interrupted before recording anything): the run says so,
+``previous_settings_captured`` is false, and ``restore_to`` lets the program declare the method
+delete puts back.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from .client_credential import CREDENTIAL_TYPES, METHOD_BY_TYPE, declared_creden
 from .clients_api import ClientsApi, client_id_problem, credential_id_problem
 from .errors import ApiError
 from .provider_base import TENANT, Auth0Provider, changed_keys, info, update_diff, warn
-from .validation import bool_failures, is_unknown
+from .validation import bool_failures, enum_failures, is_unknown
 
 TYPE_BY_METHOD = {method: ctype for ctype, method in METHOD_BY_TYPE.items()}
 METHODS = tuple(TYPE_BY_METHOD)
@@ -27,8 +32,13 @@ METHODS = tuple(TYPE_BY_METHOD)
 MAX_CREDENTIALS = 2
 # `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
 INPUTS = ("client_id", "method", "credential_ids", "credential_types", "require_proof_of_possession",
-          "restore_on_delete", TENANT)
-OUTPUTS = ("app_type", "previous_settings", "tenant_host")
+          "restore_on_delete", "restore_to", TENANT)
+OUTPUTS = ("app_type", "previous_settings", "previous_settings_captured", "tenant_host")
+# What delete puts back: the settings found at create ("previous"; unset means the same, and state
+# written before restore_to existed has none), or a secret method named here (the values Auth0
+# takes for token_endpoint_auth_method on update).
+RESTORE_METHODS = ("client_secret_post", "client_secret_basic", "none")
+RESTORE_TO = ("previous", *RESTORE_METHODS)
 # What the Terraform provider restores when a client's earlier method cannot be known.
 DEFAULT_METHOD_BY_APP_TYPE = {"native": "none", "spa": "none", "regular_web": "client_secret_post",
                               "non_interactive": "client_secret_post"}
@@ -91,6 +101,10 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     for key in ("require_proof_of_possession", "restore_on_delete"):
         if not is_unknown(inputs[key]):
             failures += bool_failures(key, inputs[key])
+    if not is_unknown(inputs["restore_to"]):
+        failures += enum_failures("restore_to", inputs["restore_to"], RESTORE_TO,
+                                  note="previous puts back what the client had when this resource was created; a "
+                                       "token_endpoint_auth_method puts the client back on that method.")
     return failures
 
 
@@ -173,21 +187,51 @@ def already_applied(live: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
     return wanted_pop is None or state["require_proof_of_possession"] == bool(wanted_pop)
 
 
+def previous_captured(previous: Mapping[str, Any] | None, inputs: Mapping[str, Any]) -> bool:
+    """Whether the settings found at create tell what the client had before: not when it already was
+    as declared, which an interrupted earlier run may have made it."""
+    previous = previous or {}
+    found = {"client_authentication_methods": previous.get("client_authentication_methods"),
+             "require_proof_of_possession": previous.get("require_proof_of_possession", False)}
+    return not already_applied(found, inputs)
+
+
+def captured_output(state: Mapping[str, Any]) -> bool:
+    """``previous_settings_captured`` as recorded; state written before it existed gets the rule
+    create applies, from the recorded previous settings and inputs, so refresh fills it in."""
+    value = state.get("previous_settings_captured")
+    if isinstance(value, bool):
+        return value
+    return previous_captured(state.get("previous_settings"), state)
+
+
+def restore_to_of(props: Mapping[str, Any]) -> str:
+    value = props.get("restore_to")
+    return value if value in RESTORE_METHODS else "previous"
+
+
 def default_method(app_type: Any) -> str:
     return DEFAULT_METHOD_BY_APP_TYPE.get(str(app_type), FALLBACK_METHOD)
 
 
 def restore_body(previous: Mapping[str, Any] | None, app_type: Any, own_ids: Sequence[str],
-                 pop_managed: bool) -> tuple[dict[str, Any], str]:
+                 pop_managed: bool, restore_to: str = "previous", captured: bool = True) -> tuple[dict[str, Any], str]:
     """The PATCH that puts a client back as it was, and how it was decided (for the log).
 
     Never both ``client_authentication_methods`` and ``token_endpoint_auth_method`` null: Auth0
     refuses that. Earlier methods that name this resource's own credentials are not restored: the
-    engine deletes those credentials next, and Auth0 would refuse while they are attached."""
+    engine deletes those credentials next, and Auth0 would refuse while they are attached.
+    ``restore_to`` naming a method puts the client on it, whatever was found at create. A
+    ``require_proof_of_possession`` this resource managed goes back to the value found at create
+    when that value is known (``captured``), otherwise to false, Auth0's default: the value found
+    was this resource's own."""
     previous = previous or {}
     methods = ids_only(previous.get("client_authentication_methods"))
     body: dict[str, Any]
-    if methods and not (slot_ids(methods) & set(own_ids)):
+    if restore_to in RESTORE_METHODS:
+        body = {"client_authentication_methods": None, "token_endpoint_auth_method": restore_to}
+        how = f"token_endpoint_auth_method {restore_to} (restore_to)"
+    elif methods and not (slot_ids(methods) & set(own_ids)):
         body = {"client_authentication_methods": methods, "token_endpoint_auth_method": None}
         how = f"its earlier client_authentication_methods ({', '.join(methods)})"
     elif previous.get("token_endpoint_auth_method"):
@@ -200,7 +244,10 @@ def restore_body(previous: Mapping[str, Any] | None, app_type: Any, own_ids: Seq
         how = (f"token_endpoint_auth_method {fallback}, the default for app_type {app_type} (the method it had "
                "before could not be known)")
     if pop_managed:
-        body["require_proof_of_possession"] = bool(previous.get("require_proof_of_possession", False))
+        pop = bool(previous.get("require_proof_of_possession", False)) if captured else False
+        body["require_proof_of_possession"] = pop
+        if not captured:
+            how += ", require_proof_of_possession false (the value before could not be known)"
     return body, how
 
 
@@ -226,6 +273,8 @@ def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
 
 def changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     keys = changed_keys(olds, news, ("method", "restore_on_delete"))
+    if is_unknown(news.get("restore_to")) or restore_to_of(news) != restore_to_of(olds):
+        keys.append("restore_to")  # unset and "previous" are the same (and older state has neither)
     ids = news.get("credential_ids")
     if is_unknown(ids) or sorted(ids or []) != sorted(olds.get("credential_ids") or []):
         keys.append("credential_ids")
@@ -265,23 +314,36 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
         except ApiError as exc:
             raise _with_advice(exc, inputs, {}) from None
         previous = previous_settings(live)
-        if already_applied(live, inputs):
-            result = live  # as declared already: the read is all it takes
+        captured = previous_captured(previous, inputs)
+        if captured:
+            result = self._patch(api, client_id, expand(inputs), inputs, live, previous)
         else:
-            result = self._patch(api, client_id, expand(inputs), inputs, live)
+            # As declared already: the read is all it takes, and the settings from before cannot be
+            # told apart from ones an interrupted earlier run set.
+            result = live
+            warn(_unknown_previous_message(client_id, inputs, live.get("app_type")))
         info(f"client {client_id}: authenticates with {inputs['method']} using {', '.join(inputs['credential_ids'])}"
-             + _was(previous))
+             + (_was(previous) if captured else ""))
         outs = {**flatten(result, inputs), "app_type": live.get("app_type"), "previous_settings": previous,
-                **self.tenant_outputs(tenant_client, inputs)}
+                "previous_settings_captured": captured, **self.tenant_outputs(tenant_client, inputs)}
         return CreateResult(client_id, outs)
 
     @staticmethod
     def _patch(api: ClientsApi, client_id: str, body: Mapping[str, Any], inputs: Mapping[str, Any],
-               live: Mapping[str, Any]) -> dict[str, Any]:
+               live: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
         try:
             return api.update_client(client_id, body)
         except ApiError as exc:
-            raise _with_advice(exc, inputs, live) from None
+            advised = _with_advice(exc, inputs, live)
+            if previous is None or (exc.status is not None and exc.status < 500):
+                raise advised from None
+            # The outcome is unknown: the change may have gone through with every answer lost. Say
+            # now what the client had, since a rerun will find it as declared and cannot know it.
+            raise ApiError(advised.method, advised.path, advised.status,
+                           f"{advised.api_message}. Client {client_id} had {describe_settings(previous)} before this "
+                           "run; if the change went through anyway, the next run cannot tell those settings apart "
+                           "from ones set by hand, so set restore_to to the method delete should put back",
+                           advised.error_code, advised.hint, advised.after_retry, advised.host) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant_client = self.bound_client(props, describe(id_))
@@ -292,21 +354,23 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
                 warn(f"client {id_} no longer exists; its mTLS authentication is removed from state")
                 return ReadResult(None, {})
             raise
-        outs = {**props, **flatten(live, props), **self.tenant_outputs(tenant_client, props)}
+        outs = {**props, **flatten(live, props), "previous_settings_captured": captured_output(props),
+                **self.tenant_outputs(tenant_client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
         tenant_client = self.bound_client(olds, describe(id_), news=inputs)
         kept = {"app_type": olds.get("app_type"), "previous_settings": olds.get("previous_settings"),
-                **self.tenant_outputs(tenant_client, inputs)}
-        if not [key for key in changed(olds, inputs) if key != "restore_on_delete"]:
-            # only restore_on_delete or the namespace's name: nothing to tell Auth0
+                "previous_settings_captured": captured_output(olds), **self.tenant_outputs(tenant_client, inputs)}
+        if not [key for key in changed(olds, inputs) if key not in ("restore_on_delete", "restore_to")]:
+            # only what delete does, or the namespace's name: nothing to tell Auth0
             return UpdateResult({**olds, **inputs, **kept})
         body = expand(inputs)
         if inputs["require_proof_of_possession"] is None and olds.get("require_proof_of_possession") is not None:
-            body["require_proof_of_possession"] = bool((olds.get("previous_settings") or {}).get(
-                "require_proof_of_possession", False))
+            # No longer managed: put back the value from before (false when it was never known).
+            body["require_proof_of_possession"] = kept["previous_settings_captured"] and bool(
+                (olds.get("previous_settings") or {}).get("require_proof_of_possession", False))
         result = self._patch(ClientsApi(tenant_client), id_, body, inputs, {})
         return UpdateResult({**flatten(result, inputs), **kept})
 
@@ -319,7 +383,13 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
         api = ClientsApi(tenant_client)
         own_ids = list(props.get("credential_ids") or [])
         pop_managed = props.get("require_proof_of_possession") is not None
-        body, how = restore_body(props.get("previous_settings"), props.get("app_type"), own_ids, pop_managed)
+        restore_to, captured = restore_to_of(props), captured_output(props)
+        body, how = restore_body(props.get("previous_settings"), props.get("app_type"), own_ids, pop_managed,
+                                 restore_to, captured)
+        if restore_to == "previous" and not captured:
+            warn(f"client {id_}: restoring {how}; what the client had before this resource was never known (an "
+                 "interrupted run, or a change outside Pulumi). Set restore_to to client_secret_post, "
+                 "client_secret_basic or none before destroying to choose the method.")
         try:
             api.update_client(id_, body)
         except ApiError as exc:
@@ -330,11 +400,35 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
                 raise
             # The earlier methods name credentials that are gone: fall back to a plain method.
             body, how = restore_body({**(props.get("previous_settings") or {}), "client_authentication_methods": None},
-                                     props.get("app_type"), own_ids, pop_managed)
+                                     props.get("app_type"), own_ids, pop_managed, restore_to, captured)
             warn(f"client {id_}: its earlier client_authentication_methods could not be restored "
                  f"({exc.api_message}); restoring {how} instead")
             api.update_client(id_, body)
         info(f"client {id_}: mTLS authentication removed; restored {how}")
+
+
+def describe_settings(previous: Mapping[str, Any]) -> str:
+    """The settings found at create, in the words a PATCH would use to put them back."""
+    methods = previous.get("client_authentication_methods")
+    how = (f"client_authentication_methods {', '.join(methods)}" if methods else
+           f"token_endpoint_auth_method {previous.get('token_endpoint_auth_method') or '(none recorded)'}")
+    return f"{how}, require_proof_of_possession {str(bool(previous.get('require_proof_of_possession'))).lower()}"
+
+
+def _unknown_previous_message(client_id: str, inputs: Mapping[str, Any], app_type: Any) -> str:
+    pop = inputs.get("require_proof_of_possession") is not None
+    body, how = restore_body(None, app_type, inputs["credential_ids"], pop, restore_to_of(inputs), captured=False)
+    found = f"{inputs['method']} with {', '.join(inputs['credential_ids'])}" + (
+        f" and require_proof_of_possession {str(bool(inputs['require_proof_of_possession'])).lower()}" if pop else "")
+    if restore_to_of(inputs) == "previous":
+        choice = ("set restore_to to client_secret_post, client_secret_basic or none to declare the method delete "
+                  "puts back instead")
+        on_delete = f'On delete, restore_to="previous" (the default) puts back {how}; {choice}.'
+    else:
+        on_delete = f"On delete, restore_to puts back {how}."
+    return (f"client {client_id} already authenticates with {found}, as declared, so this run cannot tell what the "
+            "client had before: an earlier run of this program may have set it and been interrupted before recording "
+            "anything (a killed `pulumi up`, a lost response), or it was set outside Pulumi. " + on_delete)
 
 
 def _was(previous: Mapping[str, Any]) -> str:
@@ -393,6 +487,10 @@ class ClientMtlsAuthenticationArgs:
     """On delete, put back the client's earlier authentication (default true)."""
     tenant: Optional[pulumi.Input[str]] = None
     """The stack config namespace naming the tenant (default ``auth0``); see :class:`ClientCertificateCredential`."""
+    restore_to: Optional[pulumi.Input[str]] = None
+    """What delete puts back: ``previous`` (default: the settings found at create) or a
+    ``token_endpoint_auth_method`` (``client_secret_post``, ``client_secret_basic``, ``none``),
+    whatever was captured. Set it when ``previous_settings_captured`` is false."""
 
 
 class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", name="ClientMtlsAuthentication"):
@@ -407,9 +505,13 @@ class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", nam
     require_proof_of_possession: pulumi.Output[Optional[bool]]
     restore_on_delete: pulumi.Output[bool]
     app_type: pulumi.Output[Optional[str]]
+    restore_to: pulumi.Output[Optional[str]]
     previous_settings: pulumi.Output[dict[str, Any]]
     """``token_endpoint_auth_method``, ``client_authentication_methods`` and
     ``require_proof_of_possession`` from before this resource; restored on delete."""
+    previous_settings_captured: pulumi.Output[Optional[bool]]
+    """``false`` when the client already was as declared at create, so ``previous_settings`` is what
+    was found then (this resource's own method), not what the client had before this program."""
     tenant: pulumi.Output[Optional[str]]
     tenant_host: pulumi.Output[str]
 
@@ -425,12 +527,14 @@ class ClientMtlsAuthentication(pulumi.dynamic.Resource, module="auth0_mtls", nam
         require_proof_of_possession: Optional[pulumi.Input[bool]] = None,
         restore_on_delete: Optional[pulumi.Input[bool]] = None,
         tenant: Optional[pulumi.Input[str]] = None,
+        restore_to: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = ClientMtlsAuthenticationArgs(client_id=client_id, method=method,  # type: ignore[arg-type]
                                                 credential_ids=credential_ids,  # type: ignore[arg-type]
                                                 require_proof_of_possession=require_proof_of_possession,
-                                                restore_on_delete=restore_on_delete, tenant=tenant)
+                                                restore_on_delete=restore_on_delete, tenant=tenant,
+                                                restore_to=restore_to)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS if key != "credential_types"}
         if isinstance(props["credential_ids"], tuple):
             props["credential_ids"] = list(props["credential_ids"])

@@ -39,6 +39,7 @@ from pulumi.dynamic import (
 
 from .errors import Auth0MtlsError
 from .provider_base import info, update_diff, warn
+from .retry import RetryBudgetExhausted, check_engine, deadline, pause
 from .validation import Failure, _show, bool_failures, domain_failures, is_unknown, positive_number_failures
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -46,6 +47,8 @@ DEFAULT_TIMEOUT_SECONDS = 300
 MAX_TIMEOUT_SECONDS = 6 * 3600
 # One request never waits longer than this, so a silent edge cannot use up the whole timeout at once.
 ATTEMPT_TIMEOUT_SECONDS = 10
+# ... and never shorter than this, so the last attempt, made at the timeout, gets an answer.
+MIN_ATTEMPT_TIMEOUT_SECONDS = 1.0
 # Seconds between attempts: 1, 2, 4, 8, then every 10.
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 10.0
@@ -331,28 +334,39 @@ def fetch(inputs: Mapping[str, Any], timeout: float) -> Fetched:
 
 
 def wait_until_advertised(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Outputs once the document passes; raises DiscoveryCheckFailed after ``timeout_seconds``."""
+    """Outputs once the document passes; raises DiscoveryCheckFailed after ``timeout_seconds``.
+
+    Waits go through ``retry.pause`` under the check's deadline, like a verification's: a provider
+    whose engine is gone (a second Ctrl-C, a killed CLI) stops within a slice of its wait instead of
+    checking on for nobody until the timeout."""
     timeout = float(inputs["timeout_seconds"])
     started = time.monotonic()
     delay = FIRST_DELAY_SECONDS
     attempts = 0
-    while True:
-        attempts += 1
-        remaining = timeout - (time.monotonic() - started)
-        fetched = fetch(inputs, max(1.0, min(ATTEMPT_TIMEOUT_SECONDS, remaining)))
-        issues = fetched.problems(inputs["domain"], bool(inputs["require_bound_tokens"]))
-        waited = time.monotonic() - started
-        if not issues:
-            info(f"{describe_target(inputs)} advertises the mTLS token endpoint "
-                 f"{expected_mtls_token_endpoint(inputs['domain'])} (attempt {attempts}, {waited:.0f}s)")
-            return flatten(fetched.document)
-        remaining = timeout - waited
-        if remaining <= 0:
-            raise DiscoveryCheckFailed(timeout_message(inputs, issues, waited, attempts))
-        info(f"checking {describe_target(inputs)}: attempt {attempts}, {waited:.0f}s of {timeout:.0f}s: "
-             f"{issues[0]}")
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 2, MAX_DELAY_SECONDS)
+    # The last wait ends at the timeout and one more attempt follows it: the operation ends by then.
+    with deadline(started + timeout + MIN_ATTEMPT_TIMEOUT_SECONDS):
+        while True:
+            attempts += 1
+            check_engine()
+            remaining = timeout - (time.monotonic() - started)
+            fetched = fetch(inputs, max(MIN_ATTEMPT_TIMEOUT_SECONDS, min(ATTEMPT_TIMEOUT_SECONDS, remaining)))
+            issues = fetched.problems(inputs["domain"], bool(inputs["require_bound_tokens"]))
+            waited = time.monotonic() - started
+            if not issues:
+                info(f"{describe_target(inputs)} advertises the mTLS token endpoint "
+                     f"{expected_mtls_token_endpoint(inputs['domain'])} (attempt {attempts}, {waited:.0f}s)")
+                return flatten(fetched.document)
+            remaining = timeout - waited
+            if remaining <= 0:
+                raise DiscoveryCheckFailed(timeout_message(inputs, issues, waited, attempts))
+            info(f"checking {describe_target(inputs)}: attempt {attempts}, {waited:.0f}s of {timeout:.0f}s: "
+                 f"{issues[0]}")
+            try:
+                pause(min(delay, timeout - (time.monotonic() - started)))
+            except RetryBudgetExhausted:  # not expected: the wait ends at the timeout, before the deadline
+                raise DiscoveryCheckFailed(timeout_message(inputs, issues, time.monotonic() - started,
+                                                           attempts)) from None
+            delay = min(delay * 2, MAX_DELAY_SECONDS)
 
 
 # -- provider -----------------------------------------------------------------------------------

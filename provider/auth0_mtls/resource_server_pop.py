@@ -2,7 +2,10 @@
 (``proof_of_possession`` on ``/api/v2/resource-servers/{id}``), e.g. certificate-bound tokens.
 
 The API itself is created elsewhere. This resource remembers the API's previous setting
-(``null`` when it had none) and, by default, puts it back on delete.
+(``null`` when it had none) and, by default, puts it back on delete. When the API already has the
+declared setting at create, what it had before cannot be known (an earlier run may have set it and
+been interrupted before recording anything): the run says so, and ``restore_to="none"`` lets the
+program declare that delete removes the setting instead.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ REQUIRED_FOR = ("all_clients", "public_clients")
 # Auth0's default, and the only value valid with mTLS; mTLS responses omit it (recorded).
 DEFAULT_REQUIRED_FOR = "all_clients"
 # `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
-INPUTS = ("resource_server_id", "mechanism", "required", "required_for", "restore_on_delete", TENANT)
-OUTPUTS = ("identifier", "previous_proof_of_possession", "tenant_host")
+INPUTS = ("resource_server_id", "mechanism", "required", "required_for", "restore_on_delete", "restore_to", TENANT)
+OUTPUTS = ("identifier", "previous_proof_of_possession", "previous_proof_of_possession_captured", "tenant_host")
+# What delete puts back: the setting found at create ("previous"; unset means the same, and state
+# written before restore_to existed has none), or no setting at all ({"proof_of_possession": null}).
+RESTORE_TO = ("previous", "none")
 SETTINGS = ("mechanism", "required", "required_for")
 
 
@@ -63,6 +69,10 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
                                              "leave required_for unset"))
     if not is_unknown(inputs["restore_on_delete"]):
         failures += bool_failures("restore_on_delete", inputs["restore_on_delete"])
+    if not is_unknown(inputs["restore_to"]):
+        failures += enum_failures("restore_to", inputs["restore_to"], RESTORE_TO,
+                                  note="previous puts back the setting the API had when this resource was created; "
+                                       "none removes it (proof_of_possession null).")
     return failures
 
 
@@ -95,6 +105,30 @@ def flatten(resource_server: Mapping[str, Any], inputs: Mapping[str, Any]) -> di
 def already_applied(resource_server: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
     outs = flatten(resource_server, inputs)
     return not changed_keys(outs, inputs, SETTINGS)
+
+
+def previous_captured(previous: Mapping[str, Any] | None, inputs: Mapping[str, Any]) -> bool:
+    """Whether the setting found at create tells what the API had before: not when it already was
+    the declared one, which an interrupted earlier run may have set."""
+    return not already_applied({"proof_of_possession": previous}, inputs)
+
+
+def captured_output(state: Mapping[str, Any]) -> bool:
+    """``previous_proof_of_possession_captured`` as recorded; state written before it existed gets
+    the rule create applies, from the recorded previous value and inputs, so refresh fills it in."""
+    value = state.get("previous_proof_of_possession_captured")
+    if isinstance(value, bool):
+        return value
+    return previous_captured(state.get("previous_proof_of_possession"), state)
+
+
+def restore_to_of(props: Mapping[str, Any]) -> str:
+    return "none" if props.get("restore_to") == "none" else "previous"
+
+
+def restore_target(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``proof_of_possession`` delete sends (``None``: remove the setting)."""
+    return None if restore_to_of(props) == "none" else props.get("previous_proof_of_possession")
 
 
 def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,6 +168,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         keys = changed_keys(olds, news, (*SETTINGS, "restore_on_delete"))
         if olds.get("required_for") is not None and news.get("required_for") is None:
             keys.append("required_for")
+        if is_unknown(news.get("restore_to")) or restore_to_of(news) != restore_to_of(olds):
+            keys.append("restore_to")  # unset and "previous" are the same (and older state has neither)
         return update_diff(keys + ([TENANT] if tenant == "update" else []))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -150,11 +186,42 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
             raise
         api_id = live["id"]
         previous = live_pop(live)
-        result = live if already_applied(live, inputs) else api.update_resource_server(api_id, expand(inputs))
+        captured = previous_captured(previous, inputs)
+        if captured:
+            result = self._patch(api, api_id, expand(inputs), previous)
+        else:
+            # As declared already: the read is all it takes, and the setting from before cannot be
+            # told apart from one an interrupted earlier run set.
+            result = live
+            on_delete = (f'restore_to="previous" (the default) puts back {_show(previous)}; set restore_to="none" to '
+                         "remove the setting on delete instead" if restore_to_of(inputs) == "previous"
+                         else "restore_to=\"none\" removes the setting")
+            warn(f"API {live.get('identifier')} ({api_id}): proof_of_possession is already {_show(previous)}, as "
+                 "declared, so this run cannot tell what the API had before: an earlier run of this program may have "
+                 "set it and been interrupted before recording anything (a killed `pulumi up`, a lost response), or "
+                 f"it was set outside Pulumi. On delete, {on_delete}.")
         info(f"API {live.get('identifier')} ({api_id}): "
-             f"proof_of_possession {_show(expand(inputs)['proof_of_possession'])} (was {_show(previous)})")
+             f"proof_of_possession {_show(expand(inputs)['proof_of_possession'])}"
+             + (f" (was {_show(previous)})" if captured else ""))
         return CreateResult(api_id, {**flatten(result, inputs), "previous_proof_of_possession": previous,
+                                     "previous_proof_of_possession_captured": captured,
                                      **self.tenant_outputs(tenant_client, inputs)})
+
+    @staticmethod
+    def _patch(api: ClientsApi, api_id: str, body: Mapping[str, Any],
+               previous: Mapping[str, Any] | None) -> dict[str, Any]:
+        try:
+            return api.update_resource_server(api_id, body)
+        except ApiError as exc:
+            if exc.status is not None and exc.status < 500:
+                raise
+            # The outcome is unknown: the change may have gone through with every answer lost. Say
+            # now what the API had, since a rerun will find the new value and cannot know it.
+            raise ApiError(exc.method, exc.path, exc.status,
+                           f"{exc.api_message}. The API's proof_of_possession was {_show(previous)} before this run; "
+                           "if the change went through anyway, the next run cannot tell that value apart from one "
+                           "set by hand, so set restore_to to declare what delete puts back",
+                           exc.error_code, exc.hint, exc.after_retry, exc.host) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant_client = self.bound_client(props, describe(props, id_))
@@ -166,13 +233,15 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
                      "removed from state")
                 return ReadResult(None, {})
             raise
-        outs = {**props, **flatten(live, props), **self.tenant_outputs(tenant_client, props)}
+        outs = {**props, **flatten(live, props), "previous_proof_of_possession_captured": captured_output(props),
+                **self.tenant_outputs(tenant_client, props)}
         return ReadResult(id_, outs, inputs_from_outputs(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize_inputs(news)
         tenant_client = self.bound_client(olds, describe(olds, id_), news=inputs)
         kept = {"previous_proof_of_possession": olds.get("previous_proof_of_possession"),
+                "previous_proof_of_possession_captured": captured_output(olds),
                 "identifier": olds.get("identifier"), **self.tenant_outputs(tenant_client, inputs)}
         settings_changed = changed_keys(olds, inputs, SETTINGS) or (
             olds.get("required_for") is not None and inputs.get("required_for") is None)
@@ -187,7 +256,12 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
             info(f"API {props.get('identifier')} ({id_}): proof_of_possession left as it is "
                  "(restore_on_delete is false)")
             return
-        previous = props.get("previous_proof_of_possession")
+        previous = restore_target(props)
+        if restore_to_of(props) == "previous" and not captured_output(props):
+            warn(f"API {props.get('identifier')} ({id_}): restoring proof_of_possession to {_show(previous)}, the "
+                 "value found when this resource was created; what the API had before that was never known (an "
+                 "interrupted run, or a change outside Pulumi). Set restore_to=\"none\" before destroying to remove "
+                 "the setting instead.")
         try:
             # {"proof_of_possession": null} removes the setting: how "none before" is restored.
             ClientsApi(tenant_client).update_resource_server(id_, {"proof_of_possession": previous})
@@ -221,6 +295,9 @@ class ResourceServerProofOfPossessionArgs:
     """On delete, put back the API's earlier ``proof_of_possession`` (default true; ``null`` if it had none)."""
     tenant: Optional[pulumi.Input[str]] = None
     """The stack config namespace naming the tenant (default ``auth0``); see :class:`ClientCertificateCredential`."""
+    restore_to: Optional[pulumi.Input[str]] = None
+    """What delete puts back: ``previous`` (default: the setting found at create) or ``none`` (no
+    setting: ``proof_of_possession`` null), whatever was captured."""
 
 
 class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtls",
@@ -235,7 +312,11 @@ class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtl
     restore_on_delete: pulumi.Output[bool]
     identifier: pulumi.Output[str]
     """The API's identifier (the ``audience`` clients ask tokens for)."""
+    restore_to: pulumi.Output[Optional[str]]
     previous_proof_of_possession: pulumi.Output[Optional[dict[str, Any]]]
+    previous_proof_of_possession_captured: pulumi.Output[Optional[bool]]
+    """``false`` when the API already had the declared setting at create, so
+    ``previous_proof_of_possession`` is what was found then, not what the API had before this program."""
     tenant: pulumi.Output[Optional[str]]
     tenant_host: pulumi.Output[str]
 
@@ -251,12 +332,13 @@ class ResourceServerProofOfPossession(pulumi.dynamic.Resource, module="auth0_mtl
         required_for: Optional[pulumi.Input[str]] = None,
         restore_on_delete: Optional[pulumi.Input[bool]] = None,
         tenant: Optional[pulumi.Input[str]] = None,
+        restore_to: Optional[pulumi.Input[str]] = None,
     ) -> None:
         if args is None:
             args = ResourceServerProofOfPossessionArgs(
                 resource_server_id=resource_server_id, mechanism=mechanism,  # type: ignore[arg-type]
                 required=required, required_for=required_for,  # type: ignore[arg-type]
-                restore_on_delete=restore_on_delete, tenant=tenant)
+                restore_on_delete=restore_on_delete, tenant=tenant, restore_to=restore_to)
         props: dict[str, Any] = {key: getattr(args, key) for key in INPUTS}
         props.update({key: None for key in OUTPUTS})
         super().__init__(ResourceServerProofOfPossessionProvider(), resource_name, props, opts)

@@ -77,14 +77,17 @@ def test_a_killed_credential_create_leaves_a_copy_that_is_deleted_by_hand(
     assert tenant.call("GET", f"/clients/{client_id}/credentials") == []
 
 
-def test_a_killed_client_authentication_is_recovered_by_putting_the_client_back_first(
+def test_a_killed_client_authentication_is_recovered_by_declaring_what_delete_restores(
         cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+    # The application authenticates with client_secret_basic: not the default of its app type, so a
+    # restore that guesses would put it on the wrong method.
     app = tenant.call("POST", "/clients", {"name": "partner-a", "app_type": "non_interactive",
-                                            "token_endpoint_auth_method": "client_secret_post"})
+                                            "token_endpoint_auth_method": "client_secret_basic"})
     client_id = app["client_id"]
-    cstack.write_spec({"credentials": [credential("cred-a", client_id)],
-                       "auths": [{"name": "app", "client_id": client_id, "method": "self_signed_tls_client_auth",
-                                  "credentials": ["cred-a"], "require_proof_of_possession": True}]})
+    auth = {"name": "app", "client_id": client_id, "method": "self_signed_tls_client_auth",
+            "credentials": ["cred-a"], "require_proof_of_possession": True}
+    cred = credential("cred-a", client_id)
+    cstack.write_spec({"credentials": [cred], "auths": [auth]})
     emu.add_fault(method="PATCH", path_regex=CLIENT_PATH, kind="hang_after", delay_seconds=120)
     killed_up(cstack, emu, "PATCH", CLIENT_PATH)
 
@@ -96,29 +99,35 @@ def test_a_killed_client_authentication_is_recovered_by_putting_the_client_back_
 
     cstack.run("cancel", "--yes")
     cstack.refresh("--clear-pending-creates")
-    # Put the client back as it was before the killed run, so the next run records that.
-    tenant.call("PATCH", f"/clients/{client_id}", {"client_authentication_methods": None,
-                                                   "token_endpoint_auth_method": "client_secret_post",
-                                                   "require_proof_of_possession": False})
-    cstack.up()
-    [auth] = cstack.resources("ClientMtlsAuthentication")
-    assert auth["outputs"]["previous_settings"]["token_endpoint_auth_method"] == "client_secret_post"
-    assert auth["outputs"]["previous_settings"]["require_proof_of_possession"] is False
+    # What the client had before the killed run is declared, not guessed; the client keeps
+    # authenticating with its certificate throughout.
+    cstack.write_spec({"credentials": [cred], "auths": [{**auth, "restore_to": "client_secret_basic"}]})
+    emu.clear_calls()
+    rerun = cstack.up()
+    assert "cannot tell" in rerun.output, "the run says it could not see the settings from before"
+    assert [(c["method"], c["path"]) for c in emu.api_calls() if c["path"].startswith("/api/")] == [
+        ("GET", f"/api/v2/clients/{client_id}")], "already as declared: no PATCH"
+    [state] = cstack.resources("ClientMtlsAuthentication")
+    assert state["outputs"]["previous_settings_captured"] is False
+    assert state["outputs"]["restore_to"] == "client_secret_basic"
     only_same(cstack)
 
+    emu.clear_calls()
     cstack.destroy()
+    assert [c["method"] for c in emu.api_calls() if c["path"] == f"/api/v2/clients/{client_id}"] == ["PATCH"]
     live = tenant.call("GET", f"/clients/{client_id}")
-    assert live["token_endpoint_auth_method"] == "client_secret_post"
+    assert live["token_endpoint_auth_method"] == "client_secret_basic", "the method declared, not the app default"
+    # Proof of possession this resource managed, whose value before was never known: Auth0's default.
     assert not live.get("client_authentication_methods") and live["require_proof_of_possession"] is False
     assert tenant.call("GET", f"/clients/{client_id}/credentials") == []
 
 
-def test_a_killed_api_proof_of_possession_is_recovered_by_putting_the_api_back_first(
+def test_a_killed_api_proof_of_possession_is_recovered_by_declaring_what_delete_restores(
         cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
     api = tenant.call("POST", "/resource-servers", {"name": "Payments", "identifier": IDENTIFIER})
     assert api.get("proof_of_possession") is None
-    cstack.write_spec({"apis": [{"name": "payments", "resource_server_id": api["id"], "mechanism": "mtls",
-                                 "required": True}]})
+    payments = {"name": "payments", "resource_server_id": api["id"], "mechanism": "mtls", "required": True}
+    cstack.write_spec({"apis": [payments]})
     emu.add_fault(method="PATCH", path_regex=API_PATH, kind="hang_after", delay_seconds=120)
     killed_up(cstack, emu, "PATCH", API_PATH)
     assert tenant.call("GET", f"/resource-servers/{api['id']}")["proof_of_possession"] == {
@@ -127,10 +136,15 @@ def test_a_killed_api_proof_of_possession_is_recovered_by_putting_the_api_back_f
 
     cstack.run("cancel", "--yes")
     cstack.refresh("--clear-pending-creates")
-    tenant.call("PATCH", f"/resource-servers/{api['id']}", {"proof_of_possession": None})
-    cstack.up()
+    # The API had no proof-of-possession setting before the killed run: declared, not guessed.
+    cstack.write_spec({"apis": [{**payments, "restore_to": "none"}]})
+    emu.clear_calls()
+    rerun = cstack.up()
+    assert "cannot tell" in rerun.output
+    assert [c["method"] for c in emu.api_calls() if c["path"].startswith("/api/")] == ["GET"], "no PATCH"
     [pop] = cstack.resources("ResourceServerProofOfPossession")
-    assert pop["outputs"].get("previous_proof_of_possession") is None
+    assert pop["outputs"]["previous_proof_of_possession_captured"] is False
+    assert pop["outputs"]["restore_to"] == "none"
     only_same(cstack)
 
     cstack.destroy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def test_provider_code_change_with_same_inputs_shows_no_diff(stack: Stack, emu: 
     newer = tmp_path / "newer"
     shutil.copytree(ROOT / "provider" / "auth0_mtls", newer / "auth0_mtls")
     init = newer / "auth0_mtls" / "__init__.py"
-    init.write_text(init.read_text().replace('__version__ = "0.1.0"', '__version__ = "0.2.0"'))
+    text = init.read_text()
+    current = re.search(r'__version__ = "([^"]+)"', text)
+    assert current is not None
+    init.write_text(text.replace(current.group(0), f'__version__ = "{current.group(1)}.post1"'))
     module = newer / "auth0_mtls" / "custom_domain.py"
     module.write_text(module.read_text() + "\n\ndef _added_in_0_2() -> int:\n    return 2\n")
     stack.env["PYTHONPATH"] = str(newer)

@@ -3,7 +3,11 @@ serves the document the test chooses (the real edge and emulator: tests/e2e/test
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +20,7 @@ from auth0_mtls import discovery_check as dc
 from certs import CertificateAuthority, CertPaths
 from discovery_server import DiscoveryServer, Seen, discovery
 
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "login.example.com"
 ALIAS = f"https://mtls.{DOMAIN}/oauth/token"
 
@@ -193,3 +198,68 @@ def test_delete_touches_nothing(server: DiscoveryServer, pki: Pki) -> None:
     before = len(server.requests())
     provider.delete(created.id, created.outs)
     assert len(server.requests()) == before
+
+
+# The provider process, waiting for an alias that does not come; its parent stands for the engine.
+CHILD = """
+import sys
+sys.path.insert(0, {provider!r})
+from auth0_mtls import discovery_check as dc
+dc.MtlsDiscoveryCheckProvider().create(dc.normalize_inputs(
+    {{"domain": {domain!r}, "connect_to": {connect_to!r}, "ca_bundle": {ca!r}, "timeout_seconds": 600}}))
+"""
+
+ENGINE = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, {script!r}], stdout=open({out!r}, "w"), stderr=subprocess.STDOUT)
+print(child.pid, flush=True)
+time.sleep(3600)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_an_orphaned_check_stops_within_a_slice_of_its_wait(server: DiscoveryServer, pki: Pki, tmp_path: Path) -> None:
+    server.serve(discovery(DOMAIN, aliases=False))
+    script = tmp_path / "provider.py"
+    script.write_text(CHILD.format(provider=str(ROOT / "provider"), domain=DOMAIN, connect_to=server.address,
+                                   ca=str(pki.ca)))
+    out = tmp_path / "provider.out"
+    engine = subprocess.Popen([sys.executable, "-c", ENGINE.format(script=str(script), out=str(out))],
+                              stdout=subprocess.PIPE, text=True)
+    assert engine.stdout is not None
+    child = int(engine.stdout.readline())
+    try:
+        # Attempts at 0, 1 and 3 s; the next wait is 4 s, and the engine dies at its start.
+        deadline = time.monotonic() + 20
+        while len(server.requests()) < 3:
+            assert time.monotonic() < deadline, f"the check never got going:\n{out.read_text()}"
+            time.sleep(0.05)
+        engine.send_signal(signal.SIGKILL)
+        engine.wait()
+        killed_at, seen = time.monotonic(), len(server.requests())
+        while alive(child) and time.monotonic() < killed_at + 6:
+            time.sleep(0.05)
+        assert not alive(child), f"the orphan is still waiting:\n{out.read_text()}"
+        assert time.monotonic() - killed_at < 1.5, "it stopped within a slice of its wait, not at the next attempt"
+        assert len(server.requests()) == seen, "no request after the engine was gone"
+        assert "engine" in out.read_text().lower(), out.read_text()
+    finally:
+        if alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def test_the_wait_never_passes_the_timeout(server: DiscoveryServer, pki: Pki) -> None:
+    # Attempts at 0, 1, 3 s; the wait after the third would end at 7 s, past a 3.5 s timeout: the
+    # check ends at the timeout, not after the whole wait.
+    server.serve(discovery(DOMAIN, aliases=False))
+    started = time.monotonic()
+    with pytest.raises(dc.DiscoveryCheckFailed, match="after [34]s and [34] attempt"):
+        dc.MtlsDiscoveryCheckProvider().create(inputs(server, pki, timeout_seconds=3.5))
+    assert time.monotonic() - started < 5

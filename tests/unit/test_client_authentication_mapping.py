@@ -158,3 +158,48 @@ def test_diff():
 def test_credential_types_for_plain_and_unlisted_ids():
     assert ca.credential_types_for(["cred_a", "cred_b"]) == [None, None]
     assert ca.credential_types_for(None) is None
+
+
+def test_restore_to_a_method_wins_over_what_was_found():
+    earlier = ca.previous_settings({"client_authentication_methods": {
+        "private_key_jwt": {"credentials": [{"id": "cred_jwt"}]}}, "require_proof_of_possession": True})
+    body, how = ca.restore_body(earlier, "non_interactive", ["cred_mine"], pop_managed=True,
+                                restore_to="client_secret_basic")
+    assert body == {"client_authentication_methods": None, "token_endpoint_auth_method": "client_secret_basic",
+                    "require_proof_of_possession": True}
+    assert "restore_to" in how
+
+
+def test_proof_of_possession_goes_back_to_false_when_the_value_before_is_unknown():
+    found = ca.previous_settings({**ATTACHED, "require_proof_of_possession": True})
+    body, how = ca.restore_body(found, "non_interactive", ["cred_aLRnq8qR6RAWqJMnyRSiXm"], pop_managed=True,
+                                captured=False)
+    assert body == {"client_authentication_methods": None, "token_endpoint_auth_method": "client_secret_post",
+                    "require_proof_of_possession": False}
+    assert "could not be known" in how
+    # Not managed by this resource: left alone either way.
+    body, _ = ca.restore_body(found, "non_interactive", [], pop_managed=False, restore_to="none", captured=False)
+    assert "require_proof_of_possession" not in body
+
+
+def test_previous_captured_is_false_only_when_the_client_already_was_as_declared():
+    assert ca.previous_captured(ca.previous_settings(PLAIN), inputs())
+    assert not ca.previous_captured(ca.previous_settings(ATTACHED), inputs())
+    assert ca.previous_captured(ca.previous_settings(ATTACHED), inputs(require_proof_of_possession=True))
+    assert not ca.previous_captured(ca.previous_settings({**ATTACHED, "require_proof_of_possession": True}),
+                                    inputs(require_proof_of_possession=True))
+    assert ca.previous_captured(None, inputs())
+    # State written before the output existed gets the same rule; a recorded value is kept.
+    state = {**inputs(), "previous_settings": ca.previous_settings(ATTACHED)}
+    assert ca.captured_output(state) is False
+    assert ca.captured_output({**state, "previous_settings_captured": True}) is True
+
+
+def test_restore_to_in_check_and_diff():
+    assert failures(restore_to="client_secret_jwt")[0][0] == "restore_to"
+    assert failures(restore_to=UNKNOWN) == []
+    provider = ca.ClientMtlsAuthenticationProvider()
+    olds = ca.flatten(ATTACHED, inputs())
+    assert provider.diff(CLIENT, olds, inputs(restore_to="previous")).changes is False
+    assert provider.diff(CLIENT, olds, inputs(restore_to="none")).changes is None
+    assert provider.diff(CLIENT, olds, inputs(restore_to=UNKNOWN)).changes is None

@@ -96,3 +96,18 @@ def test_credential_paths():
 def test_secrets_are_dropped_from_bodies():
     assert clients_api.without_secrets({"client_id": "a", "client_secret": "s", "signing_secret": "t"}) == {
         "client_id": "a"}
+
+
+def test_restore_to_and_previous_captured():
+    pop = {"mechanism": "mtls", "required": True}
+    declared = rs.normalize_inputs({"resource_server_id": "rs_1", **pop})
+    assert rs.previous_captured(None, declared)
+    assert rs.previous_captured({"mechanism": "dpop", "required": True}, declared)
+    assert not rs.previous_captured(dict(pop), declared)
+    assert not rs.previous_captured({**pop, "required_for": "all_clients"}, declared)
+    assert rs.captured_output({**declared, "previous_proof_of_possession": dict(pop)}) is False
+    assert rs.captured_output({**declared, "previous_proof_of_possession_captured": True,
+                               "previous_proof_of_possession": dict(pop)}) is True
+    assert rs.restore_target({"previous_proof_of_possession": dict(pop)}) == pop
+    assert rs.restore_target({"previous_proof_of_possession": dict(pop), "restore_to": "none"}) is None
+    assert rs.check_failures({**declared, "restore_to": "null"})[0][0] == "restore_to"
