@@ -1,5 +1,5 @@
 """The benchmark's program: N custom domains (optionally verified, plus the tenant setting) using
-either auth0-mtls or a do-nothing dynamic provider of the same shape (the engine's own floor)."""
+either auth0-mtls or do-nothing dynamic providers of the same shape (the engine's own floor)."""
 
 import json
 from pathlib import Path
@@ -10,10 +10,18 @@ spec = json.loads((Path(__file__).parent / "spec.json").read_text())
 count = spec.get("count", 1)
 
 if spec.get("kind") == "noop":
-    from noop_provider import NoopDomain
+    from noop_provider import NoopDomain, NoopTenantSetting, NoopVerification
 
+    noop_verifications = []
     for i in range(count):
-        NoopDomain(f"d{i:02d}", domain=f"d{i:02d}.example.com", type="self_managed_certs")
+        noop_domain = NoopDomain(f"d{i:02d}", domain=f"d{i:02d}.example.com", type="self_managed_certs",
+                                 custom_client_ip_header=spec.get("ip_header", "true-client-ip"))
+        if spec.get("verify"):
+            noop_verifications.append(NoopVerification(f"d{i:02d}", custom_domain_id=noop_domain.id,
+                                                       poll_interval_seconds=1, messages=spec.get("messages")))
+    if spec.get("tenant"):
+        NoopTenantSetting("mtls", enable_endpoint_aliases=True, messages=spec.get("messages"),
+                          opts=pulumi.ResourceOptions(depends_on=noop_verifications))
 else:
     import auth0_mtls
 
