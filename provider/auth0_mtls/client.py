@@ -135,7 +135,7 @@ def network_hint(credentials: Credentials, cause: str) -> str:
         return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com) and that it speaks https; "
                 "certificate verification cannot be turned off")
     if cause.startswith("the proxy"):
-        return ("check the proxy variable named, or add the tenant's host to NO_PROXY to connect directly")
+        return "check the proxy variable named, or add the tenant's host to NO_PROXY to connect directly"
     if cause.startswith("DNS"):
         return f"check the host name in {where} (e.g. tenant.eu.auth0.com) and this machine's DNS and network access"
     if cause.startswith("connection refused"):

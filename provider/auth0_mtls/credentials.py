@@ -149,9 +149,10 @@ def how_to_set_ca_bundle(namespace: str = DEFAULT_NAMESPACE) -> str:
 
 
 def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE) -> str:
-    """The bundle as the provider will read it (a relative path made absolute, against the program's
-    directory where the provider runs), or ConfigurationError. No certificate is parsed here: that
-    happens once per process, when the first connection needs it. PEM text is never echoed."""
+    """The bundle as the provider will read it, or ConfigurationError. A relative path is made
+    absolute against the working directory, which in the provider process is the Pulumi program's.
+    No certificate is parsed here (that happens once per process, when the first connection needs
+    it), and PEM text is never echoed."""
     if value.startswith("-----BEGIN"):
         if "PRIVATE KEY-----" in value:
             raise ConfigurationError(f"{source} holds a private key; it takes CA certificates only: remove the key "

@@ -3,7 +3,8 @@ one connection pool per tenant.
 
 The requests session never reads the environment itself (``trust_env = False``). If it did,
 ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` would override the trust chosen per tenant, and a
-``.netrc`` entry for the tenant's host would put an ``Authorization`` header on the token request.
+``.netrc`` entry for the tenant's host would put its login in an ``Authorization: Basic`` header on
+every request: the token request, and every call, where it replaces the bearer token.
 What the environment may say about the network is read here instead, explicitly: the CA bundle
 (resolved with the credentials, see ``credentials.resolve``) and the proxy (``HTTPS_PROXY``,
 ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, as requests and curl read them).
