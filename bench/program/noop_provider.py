@@ -8,7 +8,7 @@ tenant setting waits for every verification.
 
 With the input ``messages=True`` the verifications and the tenant setting print, on create and
 delete, a progress line like the one auth0-mtls prints there: the engine turns every line a provider
-writes to stderr into a diagnostic it displays, and the benchmark shows what that costs on its own.
+writes to stderr into a diagnostic it displays (part of the "same shape" floor, see __main__.py).
 """
 
 import sys

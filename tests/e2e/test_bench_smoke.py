@@ -26,7 +26,7 @@ def test_bench_runs_small_and_reports_every_figure(tmp_path: Path, pulumi_bin: P
     assert overhead["tls"] is True and overhead["resources"] == 5  # 2 verified domains + the tenant setting
     assert set(overhead["operations"]) == {"preview", "up", "refresh", "destroy"}
     for op in overhead["operations"].values():
-        assert op["ratio"] > 0 and op["noop_seconds"]["median"] > 0 and op["noop_with_lines_seconds"]["median"] > 0
+        assert op["ratio"] > 0 and op["noop_seconds"]["median"] > 0 and op["noop_same_shape_seconds"]["median"] > 0
     assert overhead["ratio_all"] > 0 and overhead["pickled_provider_bytes"] < 1024
     assert overhead["provider_peak_rss_mib"] > 0
     pieces = report["fixed_cost"]["pieces_ms"]
