@@ -18,7 +18,7 @@
     ResourceServerProofOfPossession("payments-api", resource_server_id=api_id, mechanism="mtls", required=True)
 
 Path from a program to an HTTP call: resource class (``custom_domain.CustomDomain``) → its provider
-hook (``CustomDomainProvider.create``) → ``client.ManagementClient`` → ``requests`` with ``retry.Auth0Retry``.
+hook (``CustomDomainProvider.create``) → ``client.ManagementClient`` → ``requests`` with ``retry_policy.Auth0Retry``.
 """
 
 from .client_authentication import ClientMtlsAuthentication, ClientMtlsAuthenticationArgs

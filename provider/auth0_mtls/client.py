@@ -1,7 +1,8 @@
 """A small Management API client: token handling, one retry policy, typed errors, safe paths.
 
 One client exists per tenant per process (``shared_client``), so the provider's worker threads
-share one access token and one connection pool.
+share one access token and one connection pool. How its connections reach the tenant (CA bundle,
+proxy) is ``transport``'s.
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
+    ProxyError,
     ReadTimeoutError,
 )
 
-from .credentials import Credentials
+from .credentials import Credentials, how_to_set_ca_bundle
 from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitError, UnsafeInputError
 from .pacing import RateGate, bucket_of
-from .retry import Auth0Retry, RetryBudgetExhausted, time_left
+from .retry import RetryBudgetExhausted, time_left
+from .retry_policy import Auth0Retry
+from .transport import Proxy, TenantAdapter, proxy_for, tls_context, tunnel_status
 from .validation import CUSTOM_DOMAIN_ID
 
 log = logging.getLogger("auth0_mtls")
@@ -79,15 +82,27 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe_network_failure(exc: BaseException | None) -> str:
+def describe_network_failure(exc: BaseException | None, proxy: Proxy | None = None) -> str:
     """What went wrong, in words, from the exception chain of a call that got no response. Built
-    from exception types (and the TLS library's verification message), never from exception text,
-    which can hold URLs and request details."""
+    from exception types (and the TLS library's verification message, and the status a proxy
+    answered a CONNECT with), never from exception text, which can hold URLs and request details."""
     causes = _causes(exc) if exc is not None else []
 
     def has(*types: type) -> BaseException | None:
         return next((c for c in causes if isinstance(c, types)), None)
 
+    if proxy is not None and has(ProxyError):
+        where = f"the proxy {proxy.shown} (from {proxy.source})"
+        status = next((s for s in map(tunnel_status, causes) if s is not None), None)
+        if status == 407:
+            return f"{where} asks for credentials (407): put them in {proxy.source} as http://user:password@host:port"
+        if status is not None:
+            return f"{where} refused to open a tunnel to the tenant ({status})"
+        if has(ConnectionRefusedError):
+            return f"{where} refused the connection"
+        if has(NameResolutionError, socket.gaierror):
+            return f"{where} could not be found: its host name does not resolve"
+        return f"{where} could not be reached or dropped the connection"
     if has(NameResolutionError, socket.gaierror):
         return "DNS lookup failed: the host name does not resolve"
     cert = has(ssl.SSLCertVerificationError)
@@ -111,9 +126,16 @@ def describe_network_failure(exc: BaseException | None) -> str:
 
 def network_hint(credentials: Credentials, cause: str) -> str:
     where = credentials.domain_source
-    if cause.startswith(("its TLS certificate", "the TLS handshake")):
-        return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com) and that nothing between "
-                "here and Auth0 intercepts TLS; certificate verification cannot be turned off")
+    if cause.startswith("its TLS certificate"):
+        return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com). The certificate was checked "
+                f"against {credentials.trust}; if {credentials.tenant} is reached through a proxy that inspects "
+                f"TLS, or is served with a certificate from a private CA, give that CA: "
+                f"{how_to_set_ca_bundle(credentials.namespace)}. Certificate verification cannot be turned off")
+    if cause.startswith("the TLS handshake"):
+        return (f"check that {where} is your tenant's host (e.g. tenant.eu.auth0.com) and that it speaks https; "
+                "certificate verification cannot be turned off")
+    if cause.startswith("the proxy"):
+        return "check the proxy variable named, or add the tenant's host to NO_PROXY to connect directly"
     if cause.startswith("DNS"):
         return f"check the host name in {where} (e.g. tenant.eu.auth0.com) and this machine's DNS and network access"
     if cause.startswith("connection refused"):
@@ -150,12 +172,21 @@ class ManagementClient:
     def __init__(self, credentials: Credentials, retry: Auth0Retry | None = None) -> None:
         self.credentials = credentials
         self._retry = retry or Auth0Retry.default()
+        self.proxy = proxy_for(credentials.base_url)
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
-        # Certificate verification is never switched off; http:// is only possible on loopback.
+        # Certificate verification is never switched off (the adapter insists); http:// is only
+        # possible on loopback.
         self._session.verify = True
-        self._session.trust_env = False  # no proxy or netrc credentials picked up behind the user's back
-        adapter = HTTPAdapter(max_retries=self._retry, pool_connections=2, pool_maxsize=8)
+        # The session reads nothing from the environment: no .netrc Authorization on the token
+        # request, no REQUESTS_CA_BUNDLE overriding this tenant's trust. Proxy and CA bundle are
+        # read explicitly (transport, credentials) and set here.
+        self._session.trust_env = False
+        if self.proxy is not None:
+            self._session.proxies = {"http": self.proxy.url, "https": self.proxy.url}
+        context = tls_context(credentials.ca_bundle, credentials.ca_source, credentials.namespace)
+        # One pool for this tenant: its host only, up to 8 connections (the provider runs 4 workers).
+        adapter = TenantAdapter(context, max_retries=self._retry, pool_connections=1, pool_maxsize=8)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._gate = RateGate()
@@ -250,7 +281,7 @@ class ManagementClient:
             if exc.past_deadline:
                 waiting_for = ("Auth0's rate limit (429) to reset" if exc.status == 429 else
                                f"a retry after {exc.status}" if exc.status is not None else
-                               f"a retry ({describe_network_failure(exc.error)})")
+                               f"a retry ({describe_network_failure(exc.error, self.proxy)})")
                 raise DeadlineReached(method, path, exc.status,
                                       f"stopped at the operation's deadline: the next wait, {exc.next_wait:.1f}s for "
                                       f"{waiting_for}, would have passed it", "deadline", host=host) from None
@@ -260,11 +291,11 @@ class ManagementClient:
                                      "to wait longer)", "too_many_requests", host=host) from None
             if exc.status is not None:
                 raise ApiError(method, path, exc.status, f"still failing after retries; {exc}", host=host) from None
-            cause = describe_network_failure(exc.error)
+            cause = describe_network_failure(exc.error, self.proxy)
             raise ApiError(method, path, None, cause,
                            hint=network_hint(self.credentials, cause), host=host) from None
         except requests.RequestException as exc:
-            cause = describe_network_failure(exc)
+            cause = describe_network_failure(exc, self.proxy)
             raise ApiError(method, path, None, cause,
                            hint=network_hint(self.credentials, cause), host=host) from None
 
@@ -330,7 +361,7 @@ _clients_lock = threading.Lock()
 
 def _cache_key(credentials: Credentials) -> str:
     material = "\0".join([credentials.base_url, credentials.client_id or "", credentials.client_secret or "",
-                          credentials.api_token or ""])
+                          credentials.api_token or "", credentials.ca_bundle or ""])
     return hashlib.sha256(material.encode()).hexdigest()
 
 

@@ -6,6 +6,13 @@ namespace falls back to the ``AUTH0_*`` environment variables; other namespaces 
 second tenant with a missing key fails instead of silently reaching the first tenant. Nothing here
 is ever stored on a pickled object, and nothing here touches the network: ``check`` validates the
 config with it during a preview.
+
+Which certificate authorities a tenant's TLS certificate must chain to is part of the same
+resolution (``ca_bundle``), per namespace: ``<namespace>:caBundle`` first, then the environment
+(``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, ``SSL_CERT_FILE``, for every namespace: it describes this
+machine's network, not a tenant's identity), then the bundle requests ships with (certifi). The
+stack config wins because it is the more specific: a stack can trust a test tenant's private CA on a
+machine whose environment names the system bundle.
 """
 
 from __future__ import annotations
@@ -27,6 +34,12 @@ CLIENT_ID = ("auth0:clientId", "AUTH0_CLIENT_ID")
 CLIENT_SECRET = ("auth0:clientSecret", "AUTH0_CLIENT_SECRET")
 API_TOKEN = ("auth0:apiToken", "AUTH0_API_TOKEN")
 _SETTINGS = {"domain": DOMAIN, "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "apiToken": API_TOKEN}
+CA_BUNDLE = "caBundle"  # the stack config key (in any namespace) naming the CA bundle to trust
+# The environment variables that name a CA bundle, in the order they are honoured (requests' own
+# order, then OpenSSL's). An empty value counts as unset: it never turns verification off.
+CA_BUNDLE_ENVIRONMENT = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+DEFAULT_CA_SOURCE = "the default CA bundle"
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 # Pulumi config namespaces are project-name-like: no colon, no spaces.
 NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
@@ -66,10 +79,22 @@ class Credentials:
     api_token: str | None = field(default=None, repr=False)
     namespace: str = DEFAULT_NAMESPACE  # the stack config namespace they were read from
     domain_source: str = DOMAIN[0]  # where the domain came from, for messages (or AUTH0_DOMAIN)
+    # The CAs the tenant's certificate must chain to: an absolute path (file or directory) or PEM
+    # text; None is the default bundle. Not a secret, but long: kept out of repr.
+    ca_bundle: str | None = field(default=None, repr=False)
+    ca_source: str = DEFAULT_CA_SOURCE  # where it came from: a config key, a variable, or the default
 
     def key(self, name: str) -> str:
         """The stack config key of one setting of this tenant, e.g. ``auth0-eu:clientSecret``."""
         return f"{self.namespace}:{name}"
+
+    @property
+    def trust(self) -> str:
+        """The CA bundle in words, for messages: where it came from and which file (never PEM text)."""
+        if self.ca_bundle is None:
+            return f"{DEFAULT_CA_SOURCE} (certifi's)"
+        what = "PEM text" if self.ca_bundle.startswith("-----BEGIN") else self.ca_bundle
+        return f"the CA bundle from {self.ca_source} ({what})"
 
     @property
     def audience(self) -> str:
@@ -102,6 +127,47 @@ def _lookup(config: ConfigSource | None, environ: Mapping[str, str], namespace: 
     env_name = _SETTINGS[name][1]
     value = environ.get(env_name)
     return (None if value in (None, "") else str(value).strip()), env_name
+
+
+def _ca_bundle_lookup(config: ConfigSource | None, environ: Mapping[str, str],
+                      namespace: str) -> tuple[str | None, str]:
+    """The CA bundle one tenant's connections trust, and where that came from."""
+    key = f"{namespace}:{CA_BUNDLE}"
+    value = config.get(key) if config is not None else None
+    if value not in (None, "") and str(value).strip():
+        return str(value).strip(), key
+    for name in CA_BUNDLE_ENVIRONMENT:
+        value = environ.get(name)
+        if value and value.strip():
+            return value.strip(), name
+    return None, DEFAULT_CA_SOURCE
+
+
+def how_to_set_ca_bundle(namespace: str = DEFAULT_NAMESPACE) -> str:
+    return (f"`pulumi config set {namespace}:{CA_BUNDLE} /path/to/ca.pem` (a PEM file, a directory of "
+            "hashed certificates, or the PEM text itself), or REQUESTS_CA_BUNDLE/SSL_CERT_FILE in the environment")
+
+
+def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """The bundle as the provider will read it, or ConfigurationError. A relative path is made
+    absolute against the working directory, which in the provider process is the Pulumi program's.
+    No certificate is parsed here (that happens once per process, when the first connection needs
+    it), and PEM text is never echoed."""
+    if value.startswith("-----BEGIN"):
+        if "PRIVATE KEY-----" in value:
+            raise ConfigurationError(f"{source} holds a private key; it takes CA certificates only: remove the key "
+                                     "from it, and treat that key as exposed")
+        if PEM_CERTIFICATE not in value:
+            raise ConfigurationError(f"{source} holds PEM text without a certificate ({PEM_CERTIFICATE}); give the "
+                                     f"CA certificate(s): {how_to_set_ca_bundle(namespace)}")
+        return value
+    path = os.path.abspath(os.path.expanduser(value))
+    if not os.path.exists(path):
+        raise ConfigurationError(f"{source} names {value!r}, which does not exist; it must name the CA bundle the "
+                                 f"tenant's certificate chains to: {how_to_set_ca_bundle(namespace)}")
+    if not os.access(path, os.R_OK):
+        raise ConfigurationError(f"{source} names {value!r}, which this process cannot read")
+    return path
 
 
 def _is_loopback(host: str) -> bool:
@@ -200,6 +266,7 @@ def resolve(config: ConfigSource | None = None, environ: Mapping[str, str] | Non
             else:
                 missing.append(f"{namespace}:clientId/{namespace}:clientSecret or {namespace}:apiToken")
         raise ConfigurationError(f"{missing_help(namespace)} (missing: {', '.join(missing)})")
+    ca_bundle, ca_source = _ca_bundle_lookup(config, env, namespace)
     return Credentials(
         base_url=normalize_base_url(domain, domain_source),
         client_id=client_id,
@@ -207,4 +274,6 @@ def resolve(config: ConfigSource | None = None, environ: Mapping[str, str] | Non
         api_token=api_token,
         namespace=namespace,
         domain_source=domain_source,
+        ca_bundle=None if ca_bundle is None else check_ca_bundle(ca_bundle, ca_source, namespace),
+        ca_source=ca_source,
     )

@@ -23,9 +23,17 @@ def test_bench_runs_small_and_reports_every_figure(tmp_path: Path, pulumi_bin: P
     assert len(client_calls) == 9
     assert all(actual == minimum for actual, minimum in client_calls.values()), client_calls
     overhead = report["engine_overhead"]
+    assert overhead["tls"] is True and overhead["resources"] == 5  # 2 verified domains + the tenant setting
     assert set(overhead["operations"]) == {"preview", "up", "refresh", "destroy"}
+    for op in overhead["operations"].values():
+        assert op["ratio"] > 0 and op["noop_seconds"]["median"] > 0 and op["noop_same_shape_seconds"]["median"] > 0
     assert overhead["ratio_all"] > 0 and overhead["pickled_provider_bytes"] < 1024
     assert overhead["provider_peak_rss_mib"] > 0
+    pieces = report["fixed_cost"]["pieces_ms"]
+    assert set(pieces) == {"plugin_start", "package_import", "http_client_import", "tls_context", "token",
+                           "first_call"}
+    assert all(piece["median"] > 0 for piece in pieces.values())
     assert report["throughput"]["failures"] == 0 and report["throughput"]["runs"][0]["domains"] == 2
     printed = capsys.readouterr().out
     assert "API calls per operation" in printed and "certificate-bound clients" in printed
+    assert "over https" in printed and "Provider fixed cost per process" in printed

@@ -1,0 +1,83 @@
+"""The real Pulumi CLI behind a corporate network: the provider process inherits the CLI's
+environment, so HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE set for `pulumi` reach it, and the
+tenant's private CA comes from stack config or that environment. A preview still opens no
+connection at all, and a .netrc for the tenant's host changes nothing."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from connect_proxy import ConnectProxy
+from tls_tenant import NamedTenant
+
+from .harness import Stack, ops
+
+SPEC = {"domains": [{"name": "login", "domain": "login.example.com",
+                     "verify": {"timeout_seconds": 30, "poll_interval_seconds": 1}}],
+        "tenant": {"enable_endpoint_aliases": True}}
+NETWORK_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY",
+                     "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NETRC")
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[NamedTenant]:
+    named = NamedTenant.start(tmp_path / "tenant", auto_dns=True)
+    yield named
+    named.stop()
+
+
+def test_the_cli_reaches_a_private_ca_tenant_through_the_proxy_and_nothing_else(
+        tmp_path: Path, tenant: NamedTenant, pulumi_bin: Path) -> None:
+    with ConnectProxy(hosts=tenant.hosts) as proxy:
+        stack = Stack(tmp_path / "stack", tenant.url, pulumi_bin)
+        home = tmp_path / "home"
+        home.mkdir()
+        netrc = home / ".netrc"
+        netrc.write_text(f"machine {tenant.name}\nlogin netrc-user\npassword netrc-password\n")
+        netrc.chmod(0o600)
+        for name in NETWORK_VARIABLES:
+            stack.env.pop(name, None)
+        # This machine's CA variable, as a developer's shell has it: the system bundle.
+        stack.env.update({"HTTPS_PROXY": proxy.url, "HOME": str(home), "NETRC": str(netrc),
+                          "REQUESTS_CA_BUNDLE": ssl.get_default_verify_paths().openssl_cafile})
+        stack.run("config", "set", "auth0:caBundle", str(tenant.ca_path))
+        stack.write_spec(SPEC)
+
+        preview = stack.preview()
+        assert ops(preview) == {"CustomDomain:login": ["create"], "CustomDomainVerification:login": ["create"],
+                                "TenantMtlsSettings:mtls": ["create"]}
+        assert proxy.connects == [] and tenant.api_calls() == [], "a preview opens no connection at all"
+
+        stack.up()
+        assert tenant.api_calls() == ["POST /oauth/token", "POST /api/v2/custom-domains",
+                                      f"POST /api/v2/custom-domains/{tenant.admin.domains()[0]['custom_domain_id']}"
+                                      "/verify", "GET /api/v2/tenants/settings", "PATCH /api/v2/tenants/settings"]
+        assert proxy.connects and set(proxy.connects) == {f"{tenant.name}:{tenant.port}"}
+        assert stack.outputs()["login_tenant_host"] == f"{tenant.name}:{tenant.port}"
+
+        proxy.clear()
+        tenant.admin.clear_calls()
+        stack.up("--expect-no-changes")
+        assert proxy.connects == [] and tenant.api_calls() == []
+
+        # Without the stack's CA, the system bundle of REQUESTS_CA_BUNDLE is all there is. (A plain
+        # refresh would still use the config recorded by the last update; --run-program reads it anew.)
+        stack.run("config", "rm", "auth0:caBundle")
+        failed = stack.refresh("--run-program", check=False)
+        assert failed.returncode != 0
+        assert f"{tenant.name}:{tenant.port}" in failed.output and "not trusted" in failed.output
+        assert "pulumi config set auth0:caBundle" in failed.output and "REQUESTS_CA_BUNDLE" in failed.output
+        assert tenant.api_calls() == []
+
+        # The CLI's environment reaches the provider process.
+        stack.env["REQUESTS_CA_BUNDLE"] = str(tenant.ca_path)
+        proxy.clear()
+        stack.refresh("--run-program", "--expect-no-changes")
+        assert len(tenant.api_calls()) == 4 and set(proxy.connects) == {f"{tenant.name}:{tenant.port}"}
+
+        stack.destroy()
+        assert tenant.admin.domains() == []

@@ -1,0 +1,217 @@
+"""Which CA bundle and which proxy a tenant's connections use, read from stack config and the
+environment with no network: precedence, refusals and the words of the errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from urllib3.exceptions import ProxyError
+
+from auth0_mtls.client import describe_network_failure, network_hint
+from auth0_mtls.credentials import DEFAULT_CA_SOURCE, resolve
+from auth0_mtls.custom_domain import CustomDomainProvider
+from auth0_mtls.errors import ConfigurationError
+from auth0_mtls.transport import Proxy, proxy_for, tls_context
+
+BASE = {"auth0:domain": "tenant.example.com", "auth0:clientId": "id", "auth0:clientSecret": "secret"}
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                   "NO_PROXY", "no_proxy")
+PEM = ("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n")
+
+
+@pytest.fixture
+def bundles(tmp_path: Path) -> dict[str, str]:
+    out = {}
+    for name in ("config", "requests", "curl", "ssl"):
+        path = tmp_path / f"{name}.pem"
+        path.write_text(PEM)
+        out[name] = str(path)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CA_VARIABLES + PROXY_VARIABLES + ("REQUEST_METHOD",):
+        monkeypatch.delenv(name, raising=False)
+
+
+# -- the CA bundle ---------------------------------------------------------------------------------
+
+def test_config_key_wins_over_every_variable(bundles: dict[str, str]) -> None:
+    env = {"REQUESTS_CA_BUNDLE": bundles["requests"], "CURL_CA_BUNDLE": bundles["curl"],
+           "SSL_CERT_FILE": bundles["ssl"]}
+    creds = resolve({**BASE, "auth0:caBundle": bundles["config"]}, environ=env)
+    assert (creds.ca_bundle, creds.ca_source) == (bundles["config"], "auth0:caBundle")
+
+
+@pytest.mark.parametrize("present, expected", [
+    (("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"), "REQUESTS_CA_BUNDLE"),
+    (("CURL_CA_BUNDLE", "SSL_CERT_FILE"), "CURL_CA_BUNDLE"),
+    (("SSL_CERT_FILE",), "SSL_CERT_FILE"),
+])
+def test_environment_order_is_requests_then_curl_then_openssl(bundles: dict[str, str], present: tuple[str, ...],
+                                                              expected: str) -> None:
+    files = {"REQUESTS_CA_BUNDLE": bundles["requests"], "CURL_CA_BUNDLE": bundles["curl"],
+             "SSL_CERT_FILE": bundles["ssl"]}
+    creds = resolve(BASE, environ={name: files[name] for name in present})
+    assert (creds.ca_bundle, creds.ca_source) == (files[expected], expected)
+
+
+def test_nothing_set_means_the_default_bundle() -> None:
+    creds = resolve(BASE, environ={})
+    assert creds.ca_bundle is None and creds.ca_source == DEFAULT_CA_SOURCE
+    assert "certifi" in creds.trust
+
+
+def test_an_empty_variable_is_unset_and_never_turns_verification_off(bundles: dict[str, str]) -> None:
+    # requests once read CURL_CA_BUNDLE="" as "do not verify"; here it is simply not set.
+    creds = resolve(BASE, environ={"CURL_CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": " ", "SSL_CERT_FILE": bundles["ssl"]})
+    assert creds.ca_source == "SSL_CERT_FILE"
+    assert resolve(BASE, environ={"CURL_CA_BUNDLE": ""}).ca_bundle is None
+
+
+def test_each_namespace_has_its_own_key_and_shares_the_environment(bundles: dict[str, str]) -> None:
+    config = {**BASE, "auth0-eu:domain": "eu.example.com", "auth0-eu:apiToken": "t",
+              "auth0-eu:caBundle": bundles["config"]}
+    env = {"REQUESTS_CA_BUNDLE": bundles["requests"]}
+    assert resolve(config, environ=env).ca_source == "REQUESTS_CA_BUNDLE"
+    eu = resolve(config, environ=env, namespace="auth0-eu")
+    assert (eu.ca_bundle, eu.ca_source) == (bundles["config"], "auth0-eu:caBundle")
+    config.pop("auth0-eu:caBundle")
+    assert resolve(config, environ=env, namespace="auth0-eu").ca_source == "REQUESTS_CA_BUNDLE"
+
+
+def test_pem_text_in_the_config_key_is_taken_as_is() -> None:
+    creds = resolve({**BASE, "auth0:caBundle": PEM}, environ={})
+    assert creds.ca_bundle == PEM.strip() and creds.trust.endswith("(PEM text)")
+
+
+def test_a_relative_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          bundles: dict[str, str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    creds = resolve({**BASE, "auth0:caBundle": "config.pem"}, environ={})
+    assert creds.ca_bundle == bundles["config"]
+
+
+def test_a_missing_file_fails_naming_where_it_came_from(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.pem")
+    with pytest.raises(ConfigurationError) as err:
+        resolve({**BASE, "auth0:caBundle": missing}, environ={})
+    assert "auth0:caBundle" in str(err.value) and "does not exist" in str(err.value)
+    with pytest.raises(ConfigurationError) as err:
+        resolve(BASE, environ={"REQUESTS_CA_BUNDLE": missing})
+    assert "REQUESTS_CA_BUNDLE" in str(err.value) and "pulumi config set auth0:caBundle" in str(err.value)
+
+
+def test_a_private_key_is_refused_without_being_repeated() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(ConfigurationError) as err:
+        resolve({**BASE, "auth0:caBundle": PEM + key}, environ={})
+    assert "private key" in str(err.value) and "MIGHAgEA" not in str(err.value)
+
+
+def test_pem_text_without_a_certificate_is_refused() -> None:
+    with pytest.raises(ConfigurationError) as err:
+        resolve({**BASE, "auth0:caBundle": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"}, environ={})
+    assert "without a certificate" in str(err.value)
+
+
+def test_a_file_that_holds_no_certificate_fails_when_the_context_is_built(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    creds = resolve({**BASE, "auth0:caBundle": str(junk)}, environ={})
+    with pytest.raises(ConfigurationError) as err:
+        tls_context(creds.ca_bundle, creds.ca_source)
+    assert "auth0:caBundle" in str(err.value) and "could not be read as CA certificates" in str(err.value)
+
+
+def test_check_fails_early_on_a_missing_bundle_naming_the_key(tmp_path: Path) -> None:
+    provider = CustomDomainProvider()
+    provider._config = {**BASE, "auth0:caBundle": str(tmp_path / "gone.pem")}  # what configure() stores
+    failures = provider.tenant_failures({"domain": "login.example.com"})
+    assert len(failures) == 1 and "auth0:caBundle" in failures[0][1]
+
+
+def test_one_context_per_bundle_per_process(tmp_path: Path) -> None:
+    assert tls_context(None) is tls_context(None)
+    assert len(tls_context(None).get_ca_certs()) > 50  # certifi's roots
+
+
+# -- the proxy -------------------------------------------------------------------------------------
+
+def test_no_proxy_variables_means_a_direct_connection() -> None:
+    assert proxy_for("https://tenant.example.com") is None
+
+
+def test_https_proxy_applies_to_the_tenant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert proxy_for("https://tenant.example.com") == Proxy("http://proxy.corp:3128", "HTTPS_PROXY")
+
+
+def test_lower_case_wins_and_all_proxy_is_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALL_PROXY", "http://all.corp:8080")
+    assert proxy_for("https://tenant.example.com") == Proxy("http://all.corp:8080", "ALL_PROXY")
+    monkeypatch.setenv("HTTPS_PROXY", "http://upper.corp:3128")
+    monkeypatch.setenv("https_proxy", "http://lower.corp:3128")
+    assert proxy_for("https://tenant.example.com") == Proxy("http://lower.corp:3128", "https_proxy")
+
+
+def test_http_proxy_is_only_for_http_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp:3128")
+    assert proxy_for("https://tenant.example.com") is None
+    assert proxy_for("http://127.0.0.1:8080") == Proxy("http://proxy.corp:3128", "HTTP_PROXY")
+
+
+@pytest.mark.parametrize("no_proxy, bypassed", [
+    ("tenant.example.com", True),
+    (".example.com", True),
+    ("example.com", True),
+    ("other.example.com", False),
+    ("*", True),
+    ("tenant.example.com:8443", False),
+])
+def test_no_proxy_bypasses_as_requests_and_curl_read_it(monkeypatch: pytest.MonkeyPatch, no_proxy: str,
+                                                         bypassed: bool) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    assert (proxy_for("https://tenant.example.com") is None) is bypassed
+
+
+def test_no_proxy_takes_addresses_and_cidr_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("no_proxy", "10.0.0.0/8,127.0.0.1")
+    assert proxy_for("https://127.0.0.1:8443") is None
+    assert proxy_for("https://10.1.2.3") is None
+    assert proxy_for("https://192.168.1.1") is not None
+
+
+def test_a_socks_proxy_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://user:pw@proxy.corp:1080")
+    with pytest.raises(ConfigurationError) as err:
+        proxy_for("https://tenant.example.com")
+    assert "HTTPS_PROXY" in str(err.value) and "socks5" in str(err.value) and "pw" not in str(err.value)
+
+
+def test_the_proxy_is_shown_without_its_credentials() -> None:
+    assert Proxy("http://alice:s3cret@proxy.corp:3128", "HTTPS_PROXY").shown == "proxy.corp:3128"
+    assert Proxy("proxy.corp:3128", "HTTPS_PROXY").shown == "proxy.corp:3128"
+
+
+# -- what a failure through the proxy says -------------------------------------------------------
+
+def test_a_407_from_the_proxy_says_where_credentials_go() -> None:
+    proxy = Proxy("http://alice:wrong@proxy.corp:3128", "HTTPS_PROXY")
+    tunnel = OSError("Tunnel connection failed: 407 Proxy Authentication Required")
+    exc = ProxyError("Unable to connect to proxy", tunnel)
+    cause = describe_network_failure(exc, proxy)
+    assert "proxy.corp:3128" in cause and "HTTPS_PROXY" in cause and "407" in cause
+    assert "wrong" not in cause
+
+
+def test_an_untrusted_certificate_hint_names_the_trust_and_how_to_change_it() -> None:
+    creds = resolve(BASE, environ={})
+    hint = network_hint(creds, "its TLS certificate is not trusted (unable to get local issuer certificate)")
+    assert "certifi" in hint and "pulumi config set auth0:caBundle" in hint and "REQUESTS_CA_BUNDLE" in hint
+    assert "cannot be turned off" in hint
