@@ -40,8 +40,10 @@ def _verify_rate(text: str) -> RateLimitConfig | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m auth0_mtls.emulator",
-        description="Local emulator of the Auth0 Management API (custom domains, tenant settings, clients and "
-                    "their credentials, resource servers, client grants).",
+        description="Local emulator of an Auth0 tenant: the Management API (custom domains, tenant settings, "
+                    "clients and their credentials, resource servers, client grants) and, behind a custom "
+                    "domain's edge, the Authentication API (token endpoint with mTLS client authentication, "
+                    "JWKS, discovery document).",
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--client-id", default="emulator-client", help="accepted client id")
