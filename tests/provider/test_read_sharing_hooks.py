@@ -20,7 +20,8 @@ from auth0_mtls.shared_reads import SHARE_WINDOW_SECONDS
 
 
 def domain_gets(emu: Emulator, domain_id: str) -> int:
-    return len([c for c in emu.state.calls() if c["method"] == "GET" and c["path"] == f"/api/v2/custom-domains/{domain_id}"])
+    path = f"/api/v2/custom-domains/{domain_id}"
+    return len([c for c in emu.state.calls() if c["method"] == "GET" and c["path"] == path])
 
 
 def verified_domain(emu: Emulator, **inputs: Any) -> tuple[Any, Any]:
