@@ -1,8 +1,8 @@
 """A small Management API client: token handling, one retry policy, typed errors, safe paths.
 
 One client exists per tenant per process (``shared_client``), so the provider's worker threads
-share one access token and one connection pool. How its connections reach the tenant (CA bundle,
-proxy) is ``transport``'s.
+share one access token, one connection pool and, for ``read`` hooks, one GET per custom domain
+(``shared_reads``). How its connections reach the tenant (CA bundle, proxy) is ``transport``'s.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .errors import ApiError, ConfigurationError, DeadlineReached, RateLimitErro
 from .pacing import RateGate, bucket_of
 from .retry import RetryBudgetExhausted, time_left
 from .retry_policy import Auth0Retry
+from .shared_reads import SharedReads
 from .transport import Proxy, TenantAdapter, proxy_for, tls_context, tunnel_status
 from .validation import CUSTOM_DOMAIN_ID
 
@@ -195,6 +196,8 @@ class ManagementClient:
         self._token_expires_at = float("inf") if credentials.api_token else 0.0
         self._token_renew_at = self._token_expires_at
         self.token_fetches = 0
+        # A 404 is an answer too: both resources of a deleted domain see it gone from one GET.
+        self._domain_reads = SharedReads(shareable=lambda exc: isinstance(exc, ApiError) and exc.is_not_found)
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -301,27 +304,48 @@ class ManagementClient:
 
     # -- custom domains -------------------------------------------------------------------------
 
+    # Every write below drops the domain's shared answer (``_domain_reads.writing``), so no read
+    # after it begins is given the state from before it.
+
     def create_custom_domain(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("POST", "/api/v2/custom-domains", json=dict(body), ok=(200, 201))
+        created = self.request("POST", "/api/v2/custom-domains", json=dict(body), ok=(200, 201))
+        if isinstance(created, Mapping) and isinstance(created.get("custom_domain_id"), str):
+            self._domain_reads.forget(created["custom_domain_id"])
+        return created
 
     def get_custom_domain(self, custom_domain_id: str) -> dict[str, Any]:
+        """A GET of its own, never shared."""
         return self.request("GET", custom_domain_path(custom_domain_id))
 
+    def read_custom_domain(self, custom_domain_id: str) -> dict[str, Any]:
+        """For ``read`` hooks only: the domain as a GET shared with the other reads of it in this
+        process, at most ``SHARE_WINDOW_SECONDS`` old and never from before a write to it through
+        this client. A CustomDomain and its CustomDomainVerification read the same object, so a
+        refresh costs one GET per domain instead of two. Raises ApiError (a 404 is shared too)."""
+        path = custom_domain_path(custom_domain_id)  # an unsafe id is refused before anything else
+        return self._domain_reads.get(custom_domain_id, lambda: self.request("GET", path))
+
     def update_custom_domain(self, custom_domain_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("PATCH", custom_domain_path(custom_domain_id), json=dict(body))
+        path = custom_domain_path(custom_domain_id)
+        with self._domain_reads.writing(custom_domain_id):
+            return self.request("PATCH", path, json=dict(body))
 
     def delete_custom_domain(self, custom_domain_id: str) -> None:
+        path = custom_domain_path(custom_domain_id)
         # 404 as well as 204: the goal (no such domain) is met either way.
-        try:
-            self.request("DELETE", custom_domain_path(custom_domain_id), ok=(200, 204))
-        except ApiError as exc:
-            if not exc.is_not_found:
-                raise
+        with self._domain_reads.writing(custom_domain_id):
+            try:
+                self.request("DELETE", path, ok=(200, 204))
+            except ApiError as exc:
+                if not exc.is_not_found:
+                    raise
 
     def verify_custom_domain(self, custom_domain_id: str) -> tuple[dict[str, Any], bool]:
         """The verify response, and whether an earlier attempt of this call may have succeeded
         unseen (then a ``cname_api_key`` it carried is lost)."""
-        return self.send("POST", custom_domain_path(custom_domain_id, "/verify"))
+        path = custom_domain_path(custom_domain_id, "/verify")
+        with self._domain_reads.writing(custom_domain_id):
+            return self.send("POST", path)
 
     def iter_custom_domains(self) -> Iterator[dict[str, Any]]:
         """Every custom domain, following ``next`` cursors (a tool that read one page once created

@@ -268,7 +268,7 @@ class CustomDomainProvider(Auth0Provider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.bound_client(props, describe(props.get("domain"), id_))
         try:
-            obj = client.get_custom_domain(id_)
+            obj = client.read_custom_domain(id_)
         except ApiError as exc:
             if exc.is_not_found:
                 warn(f"custom domain {props.get('domain')} ({id_}) no longer exists in Auth0 tenant "

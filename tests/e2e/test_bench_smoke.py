@@ -27,6 +27,10 @@ def test_bench_runs_small_and_reports_every_figure(tmp_path: Path, pulumi_bin: P
     assert set(overhead["operations"]) == {"preview", "up", "refresh", "destroy"}
     for op in overhead["operations"].values():
         assert op["ratio"] > 0 and op["noop_seconds"]["median"] > 0 and op["noop_same_shape_seconds"]["median"] > 0
+    # N verified domains and the tenant setting: refresh reads each domain once for both of its
+    # resources (token + N + tenant settings); destroy deletes each domain and restores the setting.
+    assert {op: v["api_calls"] for op, v in overhead["operations"].items()} == {
+        "preview": 0, "up": 1 + 2 * 2 + 2, "refresh": 1 + 2 + 1, "destroy": 1 + 2 + 1}
     assert overhead["ratio_all"] > 0 and overhead["pickled_provider_bytes"] < 1024
     assert overhead["provider_peak_rss_mib"] > 0
     pieces = report["fixed_cost"]["pieces_ms"]

@@ -144,6 +144,40 @@ def test_refresh_sees_drift_and_up_reverts_it_and_recreates_deleted(stack: Stack
     stack.up("--expect-no-changes")
 
 
+def test_refresh_reads_each_domain_once_and_both_resources_still_see_drift(stack: Stack, emu: EmulatorAdmin):
+    """A CustomDomain and its verification read the same object: refresh sends one GET per domain
+    for both, so N verified domains and the tenant setting cost N + 2 calls (token included)."""
+    names = ("a", "b", "c")
+    verify = {"timeout_seconds": 30, "poll_interval_seconds": 1}
+    stack.write_spec({"domains": [{"name": n, "domain": f"{n}.example.com", "verify": verify} for n in names],
+                      "tenant": {"enable_endpoint_aliases": True}})
+    stack.up()
+    ids = {d["domain"].split(".")[0]: d["custom_domain_id"] for d in emu.domains()}
+    expected = sorted([("POST", "/oauth/token"), ("GET", "/api/v2/tenants/settings")]
+                      + [("GET", f"/api/v2/custom-domains/{ids[n]}") for n in names])
+
+    emu.clear_calls()
+    stack.refresh()
+    assert sorted((c["method"], c["path"]) for c in emu.api_calls()) == expected
+    assert len(expected) == len(names) + 2
+
+    # Drift: a falls back to pending_verification (its DNS record was removed and Auth0 re-checked
+    # it); b is deleted outside the program.
+    emu.http.patch(f"{emu.base_url}/__emulator/custom-domains/{ids['a']}",
+                   json={"status": "pending_verification"}).raise_for_status()
+    assert emu.management().delete(f"{emu.base_url}/api/v2/custom-domains/{ids['b']}").status_code == 204
+    emu.clear_calls()
+    refreshed = stack.refresh()
+    assert sorted((c["method"], c["path"]) for c in emu.api_calls()) == expected
+    assert "a.example.com" in refreshed.output and "pending_verification again" in refreshed.output
+
+    domains = {r["id"]: r["outputs"]["status"] for r in stack.resources("CustomDomain")}
+    verifications = {r["id"]: r["outputs"]["status"] for r in stack.resources("CustomDomainVerification")}
+    assert domains == {ids["a"]: "pending_verification", ids["c"]: "ready"}, "b is gone, a is pending"
+    assert verifications == domains, "the verifications recorded the same drift"
+    assert ops(stack.preview())["CustomDomainVerification:a"] == ["update"]
+
+
 def test_unknown_domain_name_previews(stack: Stack, emu: EmulatorAdmin):
     stack.write_spec({"domains": [{"name": "a", "domain": "a.example.com"},
                                   {"name": "b", "domain_from": "a"}]})

@@ -119,7 +119,8 @@ HOSTILE_IDS = ["cd_x/../../clients", "cd_%2e%2e", "cd_a\nGET /", "../clients", "
 @pytest.mark.parametrize("bad", HOSTILE_IDS)
 def test_hostile_ids_are_refused_before_any_request(bad, emulator_env):
     client = shared_client(resolve())
-    for call in (client.get_custom_domain, client.delete_custom_domain, client.verify_custom_domain):
+    for call in (client.get_custom_domain, client.read_custom_domain, client.delete_custom_domain,
+                 client.verify_custom_domain):
         with pytest.raises(UnsafeInputError):
             call(bad)
     with pytest.raises(UnsafeInputError):
