@@ -50,8 +50,10 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
-def test_the_window_is_a_few_seconds():
-    assert 1.0 <= SHARE_WINDOW_SECONDS <= 5.0
+def test_the_window_covers_a_throttled_refresh_but_not_a_long_lived_process():
+    # At 2 calls/s a domain's two reads are ~N/2 s apart; 15 s covers N=30. Much longer and a
+    # process kept alive across commands could hand out state older than the command asking.
+    assert 10.0 <= SHARE_WINDOW_SECONDS <= 30.0
 
 
 def test_an_answer_is_reused_within_the_window_and_not_after(clock: Clock):
