@@ -8,6 +8,7 @@ when they are known.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Any, Iterable, Mapping
 
@@ -169,6 +170,10 @@ def positive_number_failures(prop: str, value: Any, *, maximum: float | None = N
                              minimum: float | None = None, why_minimum: str = "") -> list[Failure]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return [(prop, f"{prop} must be a number of seconds greater than 0, got {_show(value)}")]
+    if not math.isfinite(value):
+        # NaN passes every comparison below (and never equals itself, so it would show as a change
+        # on every run); infinity would mean waiting for ever.
+        return [(prop, f"{prop} must be a finite number of seconds, got {value!r}")]
     if value <= 0:
         return [(prop, f"{prop} must be greater than 0, got {_show(value)}")]
     if minimum is not None and value < minimum:

@@ -81,6 +81,26 @@ def test_verification_waits_then_captures_key_once(emulator_env):
     assert read.outs["origin_domain_name"]
 
 
+@pytest.mark.parametrize("prop", ["timeout_seconds", "poll_interval_seconds"])
+def test_verification_check_refuses_nan(emulator_env, prop):
+    result = vf.CustomDomainVerificationProvider().check({}, {"custom_domain_id": "cd_abc", prop: float("nan")})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        (prop, f"{prop} must be a finite number of seconds, got nan")]
+    assert api_calls(emulator_env) == []
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("prop, verify_calls", [("timeout_seconds", 0), ("poll_interval_seconds", 1)])
+def test_a_nan_that_got_past_check_stops_the_verification_instead_of_waiting_for_ever(emulator_env, prop,
+                                                                                      verify_calls):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "timeout_seconds": 5, "poll_interval_seconds": 1,
+                                 prop: float("nan")})
+    with pytest.raises(ValueError, match="nan"):
+        vf.CustomDomainVerificationProvider().create(props)
+    assert len([path for _, path in api_calls(emulator_env) if path.endswith("/verify")]) == verify_calls
+
+
 def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulator_env, capsys):
     domain = cd.CustomDomainProvider().create(domain_props())
     emulator_env.state.publish_expected_dns(domain.id)

@@ -111,6 +111,8 @@ def test_check_returns_no_private_key_in_its_inputs() -> None:
     ({"timeout_seconds": 0}, "timeout_seconds", "greater than 0"),
     ({"timeout_seconds": 21601}, "timeout_seconds", "at most 21600"),
     ({"timeout_seconds": "5"}, "timeout_seconds", "number of seconds"),
+    ({"timeout_seconds": float("nan")}, "timeout_seconds", "must be a finite number of seconds, got nan"),
+    ({"timeout_seconds": float("inf")}, "timeout_seconds", "must be a finite number of seconds, got inf"),
     ({"require_bound_tokens": "yes"}, "require_bound_tokens", "true or false"),
     ({"connect_to": "edge"}, "connect_to", "host:port"),
 ])

@@ -130,6 +130,15 @@ def test_timeout_must_be_positive_number(value):
     assert props(failures) == ["timeout_seconds"]
 
 
+@pytest.mark.parametrize("prop", ["timeout_seconds", "poll_interval_seconds"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_verification_numbers_must_be_finite(prop, value):
+    # NaN passes every comparison (<= 0, < minimum, > maximum), so only an explicit test refuses it.
+    failures = failures_for(verification, custom_domain_id="cd_abc", **{prop: value})
+    assert props(failures) == [prop]
+    assert f"{prop} must be a finite number of seconds, got {value!r}" == failures[0][1]
+
+
 @pytest.mark.parametrize("value", ["true", 1, None])
 def test_enable_endpoint_aliases_must_be_bool(value):
     failures = failures_for(tenant_settings, enable_endpoint_aliases=value)
