@@ -112,11 +112,17 @@ def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulato
 
 
 @pytest.mark.parametrize("prior", [None, {"enable_endpoint_aliases": False}, {"enable_endpoint_aliases": True}])
-def test_tenant_settings_restore_prior_value(emulator_env, prior):
+def test_tenant_settings_restore_prior_value(emulator_env, prior, capsys):
     emulator_env.state.update_tenant_settings({"mtls": prior})
     provider = ts.TenantMtlsSettingsProvider()
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["previous_mtls"] == prior
+    err = capsys.readouterr().err
+    if prior == {"enable_endpoint_aliases": True}:
+        assert "is already True; nothing was sent" in err
+    else:
+        was = "absent" if prior is None else "False"
+        assert f"mtls.enable_endpoint_aliases set to True (was {was})" in err
     assert emulator_env.state.get_tenant_settings().get("mtls") == {"enable_endpoint_aliases": True}
     read = provider.read(created.id, created.outs)
     assert read.inputs == {"enable_endpoint_aliases": True, "restore_on_delete": True, "restore_to": None,
@@ -148,12 +154,16 @@ def test_stack_config_credentials_are_used(emulator):
     assert b"emulator-secret" not in dill.dumps(ts.TenantMtlsSettingsProvider())
 
 
-def test_tenant_settings_already_as_declared_costs_no_patch(emulator_env):
+def test_tenant_settings_already_as_declared_costs_no_patch(emulator_env, capsys):
     emulator_env.state.update_tenant_settings({"mtls": {"enable_endpoint_aliases": True}})
     emulator_env.state.clear_calls()
     provider = ts.TenantMtlsSettingsProvider()
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["enable_endpoint_aliases"] is True
     assert [m for m, p in api_calls(emulator_env) if p.startswith("/api/v2/")] == ["GET"]
+    # The log says what happened: nothing was set.
+    err = capsys.readouterr().err
+    assert "mtls.enable_endpoint_aliases is already True; nothing was sent" in err
+    assert "set to True" not in err
     provider.delete(created.id, created.outs)
     assert emulator_env.state.get_tenant_settings()["mtls"] == {"enable_endpoint_aliases": True}
