@@ -101,6 +101,36 @@ def test_a_nan_that_got_past_check_stops_the_verification_instead_of_waiting_for
     assert len([path for _, path in api_calls(emulator_env) if path.endswith("/verify")]) == verify_calls
 
 
+def test_a_rate_limited_verification_timeout_names_the_record(emulator_env):
+    # The emulator allows 5 verify calls a minute, as Auth0 does: five pending answers, then a 429
+    # whose reset lies past the timeout.
+    domain = cd.CustomDomainProvider().create(domain_props())
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "timeout_seconds": 9, "poll_interval_seconds": 1})
+    with pytest.raises(vf.VerificationTimeout) as err:
+        vf.CustomDomainVerificationProvider().create(props)
+    message = str(err.value)
+    assert "rate limiting verify calls (429" in message, message
+    record = (f'TXT record {domain.outs["verification_record_name"]} with value '
+              f'"{domain.outs["verification_record_value"]}"')
+    assert record in message, message
+    verify = [c["status"] for c in emulator_env.state.calls() if c["path"].endswith("/verify")]
+    assert verify[:5] == [200] * 5 and verify[5:] in ([], [429]), verify
+    assert not [c for c in emulator_env.state.calls() if c["method"] == "GET"], "the record came from a verify answer"
+
+
+def test_deleting_a_verification_says_only_its_record_leaves_the_stack(emulator_env, capsys):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    emulator_env.state.publish_expected_dns(domain.id)
+    provider = vf.CustomDomainVerificationProvider()
+    created = provider.create(vf.normalize_inputs({"custom_domain_id": domain.id, "poll_interval_seconds": 1}))
+    capsys.readouterr()
+    provider.delete(domain.id, created.outs)
+    err = capsys.readouterr().err
+    assert f"the verification of custom domain login.example.com ({domain.id}) is removed from the stack only" in err
+    assert "up to its CustomDomain resource" in err
+    assert "stays verified" not in err, "the domain may be deleted right after (a rename)"
+
+
 def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulator_env, capsys):
     domain = cd.CustomDomainProvider().create(domain_props())
     emulator_env.state.publish_expected_dns(domain.id)
