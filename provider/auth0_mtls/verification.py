@@ -225,7 +225,9 @@ class CustomDomainVerificationProvider(Auth0Provider):
             except Auth0MtlsError:
                 return obj, ("The DNS record to publish is in the CustomDomain's verification_record_type, "
                              "verification_record_name and verification_record_value outputs.")
-        return obj, f"Publish this DNS record if it is not published yet: {describe_record(obj)}."
+        text = f"Publish this DNS record if it is not published yet: {describe_record(obj)}."
+        error = (obj.get("verification") or {}).get("error_msg")
+        return obj, text + (f" Auth0 says: {error}." if error else "")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)

@@ -147,6 +147,8 @@ def test_tenant_settings_restore_prior_value(emulator_env, prior, capsys):
     provider = ts.TenantMtlsSettingsProvider()
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["previous_mtls"] == prior
+    # Unset, restore_to reads as None (the README: None means "previous").
+    assert created.outs["restore_to"] is None and created.outs["restore_on_delete"] is True
     err = capsys.readouterr().err
     if prior == {"enable_endpoint_aliases": True}:
         assert "is already True; nothing was sent" in err
