@@ -81,7 +81,9 @@ def check_failures(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
                                                "ClientCertificateCredential (two while rotating)"))
         elif len(ids) > MAX_CREDENTIALS:
             failures.append(("credential_ids", f"credential_ids lists {len(ids)} credentials; Auth0 allows at most "
-                                               f"{MAX_CREDENTIALS} per client (one, or two while rotating)"))
+                                               f"{MAX_CREDENTIALS} ids in an authentication method's slot (one, or "
+                                               "two while rotating; the client's credential pool itself holds up "
+                                               "to 4)"))
         for index, value in enumerate(ids):
             if is_unknown(value):
                 continue

@@ -17,7 +17,14 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from .certificates import CertificateError, check_pem, normalize_dn, parse_certificate, parse_timestamp
+from .certificates import (
+    CertificateError,
+    CertificateFacts,
+    check_pem,
+    normalize_dn,
+    parse_certificate,
+    parse_timestamp,
+)
 from .clients_api import ClientsApi, client_id_problem
 from .errors import ApiError
 from .provider_base import TENANT, Auth0Provider, changed_keys, info, warn
@@ -114,12 +121,38 @@ def check_inputs(news: Mapping[str, Any], olds: Mapping[str, Any] | None = None,
             if report.has_private_key:
                 inputs["pem"] = REDACTED  # defence in depth: the key is in no value this hook returns
             if report.facts is not None:
+                warnings += kind_warnings(ctype, report.facts)
                 inputs["pem"] = report.facts.pem
                 inputs["thumbprint_sha256"] = report.facts.thumbprint_sha256
                 inputs["expires_at"] = report.facts.expires_at
                 if dn is None:
                     inputs["subject_dn"] = report.facts.subject_dn
     return inputs, failures, warnings
+
+
+def kind_warnings(ctype: Any, facts: CertificateFacts) -> list[str]:
+    """A certificate of the other kind than its credential type serves. Auth0 accepts both, so this
+    warns rather than refuses: which credentials Auth0 matches depends on the edge's
+    ``client-certificate-ca-verified`` header (``SUCCESS``: cert_subject_dn only; ``FAILED…``:
+    x509_cert only), and an edge that checks client certificates against a CA decides that from
+    the certificate itself."""
+    subject = facts.subject_dn.replace("\n", ", ")
+    if ctype == "x509_cert" and not facts.self_signed:
+        issuer = facts.issuer_dn.replace("\n", ", ")
+        return [f"the certificate ({subject}) is issued by {issuer}, not self-signed, but credential_type x509_cert "
+                "(method self_signed_tls_client_auth) is for self-signed certificates. Auth0 matches x509_cert "
+                "credentials only when the edge forwards the certificate as not CA-verified "
+                "(client-certificate-ca-verified: FAILED:…); an edge that trusts this issuer (e.g. nginx with "
+                "client_ca_certificate) forwards SUCCESS, and then only cert_subject_dn credentials match, so this "
+                "client could not authenticate through it. If the edge trusts the issuer, use credential_type "
+                "cert_subject_dn with method tls_client_auth"]
+    if ctype == "cert_subject_dn" and facts.self_signed:
+        return [f"the certificate ({subject}) is self-signed, but credential_type cert_subject_dn (method "
+                "tls_client_auth) is for CA-signed certificates. An edge forwards a self-signed certificate as not "
+                "CA-verified (client-certificate-ca-verified: FAILED:…), and Auth0 then matches only x509_cert "
+                "credentials, so this client could not authenticate through it (unless the edge trusts this very "
+                "certificate as a CA). Use credential_type x509_cert with method self_signed_tls_client_auth"]
+    return []
 
 
 def _same_certificate(old_pem: Any, new_pem: Any) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit
 
+from .certificates import private_key_label
 from .errors import ConfigurationError
 from .validation import host_name_problem
 
@@ -93,7 +94,7 @@ class Credentials:
         """The CA bundle in words, for messages: where it came from and which file (never PEM text)."""
         if self.ca_bundle is None:
             return f"{DEFAULT_CA_SOURCE} (certifi's)"
-        what = "PEM text" if self.ca_bundle.startswith("-----BEGIN") else self.ca_bundle
+        what = "PEM text" if "-----BEGIN" in self.ca_bundle else self.ca_bundle
         return f"the CA bundle from {self.ca_source} ({what})"
 
     @property
@@ -152,11 +153,13 @@ def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE)
     """The bundle as the provider will read it, or ConfigurationError. A relative path is made
     absolute against the working directory, which in the provider process is the Pulumi program's.
     No certificate is parsed here (that happens once per process, when the first connection needs
-    it), and PEM text is never echoed."""
-    if value.startswith("-----BEGIN"):
-        if "PRIVATE KEY-----" in value:
-            raise ConfigurationError(f"{source} holds a private key; it takes CA certificates only: remove the key "
-                                     "from it, and treat that key as exposed")
+    it), and PEM text is never echoed: not even text that does not start with its armour, such as
+    ``openssl pkcs12 -nodes`` output, whose "Bag Attributes" lines come first."""
+    label = private_key_label(value)
+    if label:
+        raise ConfigurationError(f"{source} holds a private key ({label}); it takes CA certificates only: remove the "
+                                 "key from it, and treat that key as exposed. The value is not shown here.")
+    if "-----BEGIN" in value:
         if PEM_CERTIFICATE not in value:
             raise ConfigurationError(f"{source} holds PEM text without a certificate ({PEM_CERTIFICATE}); give the "
                                      f"CA certificate(s): {how_to_set_ca_bundle(namespace)}")

@@ -37,6 +37,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from .certificates import private_key_label
 from .errors import Auth0MtlsError
 from .provider_base import info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
@@ -54,6 +55,10 @@ FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 10.0
 MAX_DOCUMENT_BYTES = 1024 * 1024
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+# A failure about `ca_bundle` names no property: the engine prints the value of a named property,
+# and a bundle made with `cat ca.pem ca.key` holds a private key. The message itself names ca_bundle.
+CA_BUNDLE_FAILURE_PROPERTY = ""
+REDACTED_CA_BUNDLE = "[not kept: ca_bundle held a private key]"
 
 INPUTS = ("domain", "connect_to", "ca_bundle", "timeout_seconds", "require_bound_tokens")
 OUTPUTS = ("issuer", "token_endpoint", "mtls_token_endpoint", "tls_client_certificate_bound_access_tokens")
@@ -126,20 +131,40 @@ def connect_to_failures(value: Any) -> list[Failure]:
     return []
 
 
+def _load_error(exc: Exception) -> str:
+    """Why OpenSSL refused a bundle, without the bundle: its messages name no value, but a filename
+    or the text must not ride along in an exception's string form."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return type(exc).__name__
+
+
 def ca_bundle_failures(value: Any) -> list[Failure]:
-    """``ca_bundle`` is PEM text holding CA certificates, or the path of such a file; both must load."""
+    """``ca_bundle`` is PEM text holding CA certificates, or the path of such a file; both must load.
+
+    The failures name no property and never quote the value (see ``CA_BUNDLE_FAILURE_PROPERTY``).
+    A private key anywhere in the text is refused, the way ``ClientCertificateCredential.pem`` and
+    ``auth0:caBundle`` refuse one: OpenSSL would skip it and pass the check, and the text would then
+    be kept in the state as an input."""
+    prop = CA_BUNDLE_FAILURE_PROPERTY
     if value is None:
         return []
     if not isinstance(value, str):
-        return [("ca_bundle", f"ca_bundle must be PEM text or the path of a PEM file, got {type(value).__name__}")]
+        return [(prop, f"ca_bundle must be PEM text or the path of a PEM file, got {type(value).__name__}")]
+    label = private_key_label(value)
+    if label:
+        return [(prop, f"ca_bundle contains a private key ({label}). Pass only the CA certificate(s) that sign the "
+                       f"edge's certificate ({PEM_CERTIFICATE}); a private key must never be kept in Pulumi state. "
+                       "The value is not shown here.")]
     try:
         tls_context(value)
     except FileNotFoundError:
-        return [("ca_bundle", f"ca_bundle {_show(value)} is neither PEM text (it has no '{PEM_CERTIFICATE}' "
-                              "line) nor the path of an existing file")]
+        return [(prop, f"ca_bundle is neither PEM text (it has no '{PEM_CERTIFICATE}' line) nor the path of an "
+                       "existing file (a relative path is read from the program's directory). The value is not "
+                       "shown here.")]
     except (OSError, ssl.SSLError, ValueError) as exc:
-        what = "PEM text" if PEM_CERTIFICATE in value else f"file {_show(value)}"
-        return [("ca_bundle", f"ca_bundle: the {what} does not hold usable CA certificates ({exc})")]
+        what = "PEM text" if PEM_CERTIFICATE in value else "file it names"
+        return [(prop, f"ca_bundle: the {what} does not hold usable CA certificates ({_load_error(exc)})")]
     return []
 
 
@@ -378,7 +403,11 @@ class MtlsDiscoveryCheckProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in check_failures(inputs)])
+        failures = check_failures(inputs)
+        bundle = inputs.get("ca_bundle")
+        if isinstance(bundle, str) and private_key_label(bundle):
+            inputs["ca_bundle"] = REDACTED_CA_BUNDLE  # defence in depth: the key is in no value this hook returns
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         new_domain = news.get("domain")

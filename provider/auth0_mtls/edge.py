@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from .certificates import private_key_label
 from .errors import Auth0MtlsError
 from .validation import CLIENT_IP_HEADERS, Failure, _show, domain_failures
 
@@ -117,10 +118,13 @@ def _parse_origin(value: Any) -> tuple[Optional[_Origin], list[Failure]]:
     if not isinstance(value, str) or not value:
         return None, [(prop, "origin is required: Auth0's origin for the domain, e.g. https://<origin_domain_name> "
                              "(CustomDomainVerification.origin_domain_name)")]
+    # A user:password@ or a query string is where people put credentials and tokens: such a value
+    # is never repeated.
+    shown = "" if any(mark in value for mark in "@?#") else f" {_show(value)}"
     if not _PRINTABLE.fullmatch(value):
-        return None, [(prop, f"origin {_show(value)} must not contain whitespace or control characters")]
+        return None, [(prop, f"origin{shown} must not contain whitespace or control characters")]
     text = value if "://" in value else f"https://{value}"
-    bad = (prop, f"origin {_show(value)} must be a URL of the form https://host[:port] (a bare host name means "
+    bad = (prop, f"origin{shown} must be a URL of the form https://host[:port] (a bare host name means "
                  "https), with no user, path, query or fragment")
     try:
         parts = urlsplit(text)
@@ -170,8 +174,17 @@ def _key_failures(value: Any) -> list[Failure]:
 def _path_failures(prop: str, value: Any, *, optional: bool = False) -> list[Failure]:
     if value is None and optional:
         return []
+    if value == "" and optional:
+        return [(prop, f"{prop} is empty; it is optional: omit it (None) to trust no client CA, or give the "
+                       "absolute path of a PEM file on the edge host")]
     if not isinstance(value, str) or not value:
         return [(prop, f"{prop} is required: the absolute path of a PEM file on the edge host")]
+    if "-----BEGIN" in value:
+        # The file's text instead of its path: never repeated, since it may be the edge's private key.
+        label = private_key_label(value)
+        what = f"a private key ({label})" if label else "PEM text"
+        return [(prop, f"{prop} holds {what}, not a path: give the absolute path of the PEM file on the edge host, "
+                       "which nginx reads itself (the value is not shown here)")]
     if not value.startswith("/"):
         return [(prop, f"{prop} {_show(value)} must be an absolute path on the edge host (nginx would read a "
                        "relative one from its own prefix)")]
@@ -189,9 +202,23 @@ def _listen_values(value: Any) -> list[Any]:
     return [value]
 
 
+def _listen_key(text: str) -> str:
+    """The address and port a valid ``listen`` value binds, as nginx compares them: ``443``,
+    ``*:443`` and ``0.0.0.0:443`` are one, IPv6 addresses compare in their compressed form and
+    ports without leading zeros. (A host name is resolved by nginx; it is compared as written.)"""
+    address, sep, port = text.rpartition(":")
+    if not sep or address in ("*", "0.0.0.0"):
+        address = "*"
+    elif address.startswith("["):
+        parsed = _ip_address(address[1:-1])
+        address = f"[{parsed.compressed}]" if parsed is not None else address
+    return f"{address.lower()}:{int(port)}"
+
+
 def _listen_failures(value: Any) -> list[Failure]:
     prop = "listen"
     failures: list[Failure] = []
+    seen: dict[str, Any] = {}
     for item in _listen_values(value):
         text = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
         reason = f"listen {_show(item)} must be a port (443) or address:port (127.0.0.1:8443, [::]:443, *:443)"
@@ -202,16 +229,22 @@ def _listen_failures(value: Any) -> list[Failure]:
         if not port.isdigit() or not 1 <= int(port) <= 65535 or (sep and not address):
             failures.append((prop, reason))
             continue
-        if not sep or address == "*":
-            continue
-        if address.startswith("[") and address.endswith("]"):
-            parsed = _ip_address(address[1:-1])
-            ok = parsed is not None and parsed.version == 6
+        if sep and address != "*":
+            if address.startswith("[") and address.endswith("]"):
+                parsed = _ip_address(address[1:-1])
+                ok = parsed is not None and parsed.version == 6
+            else:
+                parsed = _ip_address(address)
+                ok = parsed.version == 4 if parsed is not None else _is_host_name(address.lower())
+            if not ok:
+                failures.append((prop, reason))
+                continue
+        key = _listen_key(text)
+        if key in seen:
+            failures.append((prop, f"listen lists {_show(seen[key])} and {_show(item)}, the same address and port "
+                                   f"({key}); nginx refuses a duplicate listen: list each address:port once"))
         else:
-            parsed = _ip_address(address)
-            ok = parsed.version == 4 if parsed is not None else _is_host_name(address.lower())
-        if not ok:
-            failures.append((prop, reason))
+            seen[key] = item
     return failures
 
 

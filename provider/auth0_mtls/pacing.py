@@ -10,6 +10,7 @@ they are paced apart from the rest.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Mapping
@@ -42,6 +43,8 @@ class RateGate:
             reset_at = float(reset) if reset is not None else None
         except ValueError:
             return
+        if reset_at is not None and not math.isfinite(reset_at):
+            reset_at = None  # "nan" and "inf" parse as floats; neither is a time to wait for
         if not empty:
             return
         if reset_at is not None:

@@ -148,7 +148,12 @@ class Auth0Provider(ResourceProvider):
 
     def tenant_failures(self, inputs: Mapping[str, Any]) -> list[Failure]:
         """For ``check``: the ``tenant`` input names a namespace whose config is complete and valid,
-        so a preview fails early, naming the config key, without any call."""
+        so a preview fails early, naming the config key, without any call.
+
+        A config problem is attached to ``tenant`` only when the program set it: the engine prints
+        the named property's value (``property tenant value {<nil>} has a problem``), which points
+        at an input nobody wrote when the default namespace is the one missing a key. The message
+        itself names the config key either way."""
         value = inputs.get(TENANT)
         failures = namespace_failures(value)
         if failures or is_unknown(value):
@@ -156,7 +161,7 @@ class Auth0Provider(ResourceProvider):
         try:
             self.credentials(value)
         except ConfigurationError as exc:
-            return [(TENANT, str(exc))]
+            return [(TENANT if value is not None else "", str(exc))]
         return []
 
     def tenant_outputs(self, client: "ManagementClient", inputs: Mapping[str, Any]) -> dict[str, Any]:

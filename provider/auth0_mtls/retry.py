@@ -14,6 +14,7 @@ with a timeout of its own, such as a verification, has one deadline and not a re
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from contextlib import contextmanager
@@ -95,7 +96,10 @@ def check_engine() -> None:
 
 @contextmanager
 def deadline(at: float | None) -> Iterator[None]:
-    """Within this block, no wait may end after ``at`` (``time.monotonic()``)."""
+    """Within this block, no wait may end after ``at`` (``time.monotonic()``). A NaN deadline (a
+    timeout of NaN seconds) is refused: every comparison with it is false, so it would bound nothing."""
+    if at is not None and math.isnan(at):
+        raise ValueError("an operation's deadline must be a number, got nan (a timeout of nan seconds?)")
     token = _deadline.set(at)
     try:
         yield
@@ -131,10 +135,16 @@ class RetryBudgetExhausted(Exception):
 def pause(seconds: float, status: int | None = None) -> None:
     """Sleep ``seconds`` in short slices. Raises ``Interrupted`` when the engine is gone, and
     ``RetryBudgetExhausted(past_deadline=True)`` at once if the wait would end past the deadline
-    (``status`` says what was being waited out)."""
+    (``status`` says what was being waited out). A wait that could never end (NaN seconds, or
+    infinite ones without a deadline) raises ``ValueError`` at once instead of sleeping for ever:
+    NaN passes every comparison below, so the slices would never run out."""
+    if math.isnan(seconds):
+        raise ValueError("cannot wait nan seconds: such a wait would never end")
     left = time_left()
     if left is not None and seconds > left:
         raise RetryBudgetExhausted(status, 0.0, seconds, past_deadline=True)
+    if math.isinf(seconds) and seconds > 0:
+        raise ValueError("cannot wait an infinite number of seconds without a deadline")
     remaining = seconds
     while True:
         check_engine()

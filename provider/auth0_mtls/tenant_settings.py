@@ -148,8 +148,12 @@ class TenantMtlsSettingsProvider(Auth0Provider):
                  "before recording anything (a killed `pulumi up`, a lost response), or it was set outside Pulumi. "
                  f"On delete, restore_to=\"previous\" (the default) puts back {describe_mtls(previous)}; set "
                  "restore_to to \"absent\" or \"disabled\" to declare what delete puts back instead.")
-        info(f"tenant {tenant}: mtls.enable_endpoint_aliases set to {inputs['enable_endpoint_aliases']} "
-             f"(was {'absent' if previous is None else previous.get('enable_endpoint_aliases')})")
+        if captured:
+            info(f"tenant {tenant}: mtls.enable_endpoint_aliases set to {inputs['enable_endpoint_aliases']} "
+                 f"(was {'absent' if previous is None else previous.get('enable_endpoint_aliases')})")
+        else:
+            info(f"tenant {tenant}: mtls.enable_endpoint_aliases is already {inputs['enable_endpoint_aliases']}; "
+                 "nothing was sent")
         return CreateResult(tenant, outputs(inputs, tenant, **flatten(settings), previous_mtls=previous,
                                             previous_mtls_captured=captured))
 

@@ -59,14 +59,14 @@ def _build_context(ca_bundle: str | None, source: str, namespace: str) -> ssl.SS
     try:
         if ca_bundle is None:
             context.load_verify_locations(cafile=certifi.where())
-        elif ca_bundle.startswith("-----BEGIN"):
+        elif "-----BEGIN" in ca_bundle:  # PEM text (check_ca_bundle accepts text before the first armour)
             context.load_verify_locations(cadata=ca_bundle)
         elif os.path.isdir(ca_bundle):
             context.load_verify_locations(capath=ca_bundle)
         else:
             context.load_verify_locations(cafile=ca_bundle)
     except (ssl.SSLError, OSError, ValueError) as exc:
-        what = "its PEM text" if ca_bundle and ca_bundle.startswith("-----BEGIN") else repr(ca_bundle)
+        what = "its PEM text" if ca_bundle and "-----BEGIN" in ca_bundle else repr(ca_bundle)
         raise ConfigurationError(f"{source} ({what}) could not be read as CA certificates "
                                  f"({type(exc).__name__}: {getattr(exc, 'reason', None) or 'not PEM'}); give a "
                                  f"PEM bundle: {how_to_set_ca_bundle(namespace)}") from None

@@ -8,6 +8,7 @@ when they are known.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Any, Iterable, Mapping
 
@@ -37,6 +38,8 @@ LABEL_MAX = 63
 # 429s (which the client then waits out anyway).
 MIN_POLL_INTERVAL_SECONDS = 1
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_PORT = re.compile(r":[0-9]*$")
 CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
 
 
@@ -100,11 +103,35 @@ def host_name_problem(value: str, *, single_label: bool = False) -> str | None:
     return None
 
 
+def url_parts_problem(value: str) -> str | None:
+    """What makes ``value`` a URL or ``host:port`` rather than a host name (a scheme, a port, a
+    path), with the host name it holds as the example; ``None`` if it has none of them."""
+    scheme = _SCHEME.match(value)
+    rest = value[scheme.end():] if scheme else value
+    host_port, sep, _path = rest.partition("/")
+    host_port = host_port.split("?", 1)[0].split("#", 1)[0]
+    port = _PORT.search(host_port) if host_port.count(":") == 1 else None
+    parts = [what for what, found in (("a scheme (" + (scheme.group(0) if scheme else "") + ")", scheme),
+                                      ("a port (" + (port.group(0) if port else "") + ")", port),
+                                      ("a path", sep or rest != host_port)) if found]
+    if not parts:
+        return None
+    host = (host_port[:port.start()] if port else host_port).rsplit("@", 1)[-1].rstrip(".").lower()
+    example = host if host and host.isascii() and host_name_problem(host) is None else "login.example.com"
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return f"it has {listed}; give just the host name, e.g. {example}"
+
+
 def domain_failures(value: Any, prop: str = "domain") -> list[Failure]:
     if value is None or value == "":
         return [(prop, f"{prop} is required: a host name such as login.example.com")]
     if not isinstance(value, str):
         return [(prop, f"{prop} must be a string host name, got {type(value).__name__}")]
+    problem = url_parts_problem(value)
+    if problem:
+        # A URL may carry user:password@ or a query: such a value is not repeated.
+        shown = "" if any(mark in value for mark in "@?#") else f" {_show(value)}"
+        return [(prop, f"{prop}{shown} is not a valid host name: {problem}")]
     problem = host_name_problem(value)
     if problem:
         return [(prop, f"{prop} {_show(value)} is not a valid host name: {problem}")]
@@ -169,6 +196,10 @@ def positive_number_failures(prop: str, value: Any, *, maximum: float | None = N
                              minimum: float | None = None, why_minimum: str = "") -> list[Failure]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return [(prop, f"{prop} must be a number of seconds greater than 0, got {_show(value)}")]
+    if not math.isfinite(value):
+        # NaN passes every comparison below (and never equals itself, so it would show as a change
+        # on every run); infinity would mean waiting for ever.
+        return [(prop, f"{prop} must be a finite number of seconds, got {value!r}")]
     if value <= 0:
         return [(prop, f"{prop} must be greater than 0, got {_show(value)}")]
     if minimum is not None and value < minimum:

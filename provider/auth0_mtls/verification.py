@@ -27,6 +27,8 @@ DEFAULT_TIMEOUT_SECONDS = 600
 # Auth0 allows 5 verify calls per minute per tenant: one every 12 s never trips it.
 DEFAULT_POLL_INTERVAL_SECONDS = 12
 MAX_TIMEOUT_SECONDS = 3 * 24 * 3600  # Auth0 drops a pending verification after three days
+# How long a timed-out verification may spend asking for the record its message names.
+RECORD_LOOKUP_SECONDS = 5
 # `tenant` names the stack config namespace of the tenant (unset: "auth0"); see provider_base.
 INPUTS = ("custom_domain_id", "timeout_seconds", "poll_interval_seconds", "require_cname_api_key", "tenant")
 OUTPUTS = ("domain", "status", "origin_domain_name", "cname_api_key", "cname_api_key_captured", "verified_at",
@@ -187,9 +189,10 @@ class CustomDomainVerificationProvider(Auth0Provider):
             except DeadlineReached as exc:
                 why = ("Auth0 was rate limiting verify calls (429; it allows 5 a minute per tenant)"
                        if exc.status == 429 else "the verify call kept failing")
+                obj, record = self._record_to_publish(client, domain_id, obj)
                 raise VerificationTimeout(
                     f"custom domain {obj.get('domain') or domain_id} was not verified within timeout_seconds="
-                    f"{timeout:g}: {why}, and {exc.api_message}. Run `pulumi up` again later, or raise "
+                    f"{timeout:g}: {why}, and {exc.api_message}. {record} Run `pulumi up` again later, or raise "
                     "timeout_seconds.") from None
             except ApiError as exc:
                 if exc.status is not None and exc.status < 500:
@@ -209,6 +212,22 @@ class CustomDomainVerificationProvider(Auth0Provider):
             if waited + interval > timeout:
                 raise VerificationTimeout(timeout_message(obj, waited, attempts))
             pause(interval)
+
+    @staticmethod
+    def _record_to_publish(client: Any, domain_id: str, obj: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """The DNS record for a timeout message, as every timeout names it. When no verify call was
+        answered (rate limited from the first one), one GET of the domain, not a verify call, asks
+        for it, briefly: this is already past the deadline."""
+        if not (obj.get("verification") or {}).get("methods"):
+            try:
+                with deadline(time.monotonic() + RECORD_LOOKUP_SECONDS):
+                    obj = client.get_custom_domain(domain_id)
+            except Auth0MtlsError:
+                return obj, ("The DNS record to publish is in the CustomDomain's verification_record_type, "
+                             "verification_record_name and verification_record_value outputs.")
+        text = f"Publish this DNS record if it is not published yet: {describe_record(obj)}."
+        error = (obj.get("verification") or {}).get("error_msg")
+        return obj, text + (f" Auth0 says: {error}." if error else "")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize_inputs(props)
@@ -277,8 +296,8 @@ class CustomDomainVerificationProvider(Auth0Provider):
         # A verification cannot be undone in Auth0; deleting the resource only forgets it. The
         # binding is still checked, so a repointed namespace is reported here too.
         client = self.bound_client(props, describe(props, id_))
-        info(f"custom domain {props.get('domain')} ({id_}) stays verified in Auth0 tenant "
-             f"{client.credentials.tenant}; the verification is removed from the stack only")
+        info(f"{describe(props, id_)} is removed from the stack only: a verification cannot be undone in Auth0 "
+             f"tenant {client.credentials.tenant}. Whether the domain itself stays is up to its CustomDomain resource")
 
 
 # -- the resource -------------------------------------------------------------------------------

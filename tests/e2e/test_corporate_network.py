@@ -6,6 +6,7 @@ connection at all, and a .netrc for the tenant's host changes nothing."""
 from __future__ import annotations
 
 import ssl
+import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -82,3 +83,36 @@ def test_the_cli_reaches_a_private_ca_tenant_through_the_proxy_and_nothing_else(
 
         stack.destroy()
         assert tenant.admin.domains() == []
+
+
+@pytest.mark.parametrize("command", [
+    "pulumi config set auth0-eu:caBundle < eu-ca.pem",
+    'pulumi config set auth0-eu:caBundle -- "$(cat eu-ca.pem)"',
+])
+def test_the_readmes_pem_text_commands_give_a_tenant_its_ca(tmp_path: Path, tenant: NamedTenant, pulumi_bin: Path,
+                                                           command: str) -> None:
+    """The README's commands for PEM text in stack config, run as written in a shell: the CLI stores
+    the text, and the provider trusts it for that tenant."""
+    stack = Stack(tmp_path / "stack", "http://127.0.0.1:9", pulumi_bin)  # the default tenant is not used
+    for name in NETWORK_VARIABLES:
+        stack.env.pop(name, None)
+    stack.set_tenant("auth0-eu", tenant.loopback_url)
+    (stack.project / "eu-ca.pem").write_text(tenant.ca.cert_pem)
+
+    def shell(line: str) -> subprocess.CompletedProcess[str]:
+        # The harness puts the CLI first on PATH, as a user's shell has it.
+        return subprocess.run(["bash", "-c", line], cwd=stack.project, env=stack.env, capture_output=True, text=True,
+                              timeout=120)
+
+    # The form the README used to show: the CLI takes the PEM's first line for a flag.
+    old = shell('pulumi config set auth0-eu:caBundle "$(cat eu-ca.pem)"')
+    assert old.returncode != 0 and "bad flag syntax: -----BEGIN CERTIFICATE-----" in old.stderr, old.stderr
+    done = shell(command)
+    assert done.returncode == 0, done.stderr
+    stored = stack.run("config", "get", "auth0-eu:caBundle").stdout
+    assert stored.strip() == tenant.ca.cert_pem.strip()
+
+    stack.write_spec({"settings": [{"name": "mtls-eu", "enable_endpoint_aliases": True, "tenant": "auth0-eu"}]})
+    stack.up()
+    assert tenant.api_calls() == ["POST /oauth/token", "GET /api/v2/tenants/settings",
+                                  "PATCH /api/v2/tenants/settings"]

@@ -17,6 +17,11 @@ from .nginx import nginx_binary
 DOMAIN = "login.example.com"
 MTLS = f"mtls.{DOMAIN}"
 CNAME_API_KEY = "ee26b0dd4af7e749aa1a8ee3c10ae9923f618980772e473f8819a5d4940e0db2" * 2
+# `listen` pairs nginx takes for one address and port ("a duplicate listen"): the renderer refuses
+# each (test_render.py), and nginx -t does too (test_nginx_tls.py).
+DUPLICATE_LISTENS = [("443", "443"), (443, "443"), ("443", "*:443"), ("443", "0.0.0.0:443"),
+                     ("*:443", "0.0.0.0:443"), ("[::]:443", "[0:0::0]:443"), ("127.0.0.1:443", "127.0.0.1:0443"),
+                     ("localhost:443", "LOCALHOST:443")]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from auth0_mtls import edge
 from certs import CertificateAuthority, CertPaths
 
-from .conftest import CNAME_API_KEY, DOMAIN, MTLS, Pki
+from .conftest import CNAME_API_KEY, DOMAIN, DUPLICATE_LISTENS, MTLS, Pki
 from .curl import edge_request
 from .echo_origin import EchoOrigin
 from .nginx import RunningNginx, check_config, start_nginx
@@ -147,6 +147,21 @@ def test_nginx_accepts_every_form_of_the_configuration(nginx_bin: str, pki: Pki,
     other = edge.render_nginx_config(**{**arguments, "domain": "auth.example.org"})
     done = check_config(tmp_path, text + other)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("first, second", [pair for pair in DUPLICATE_LISTENS if not isinstance(pair[0], int)])
+def test_nginx_refuses_each_listen_pair_the_renderer_refuses(nginx_bin: str, pki: Pki, tmp_path: Path,
+                                                             first: str, second: str) -> None:
+    """The renderer's notion of a duplicate listen is nginx's: each pair it refuses, added by hand to
+    a configuration it rendered, fails `nginx -t`."""
+    text = edge.render_nginx_config(domain=DOMAIN, origin="http://127.0.0.1:4000", cname_api_key=CNAME_API_KEY,
+                                    server_certificate=str(pki.server.chain), server_private_key=str(pki.server.key),
+                                    listen=first)
+    assert check_config(tmp_path / "single", text).returncode == 0
+    doubled = text.replace(f"    listen {first} ssl;", f"    listen {first} ssl;\n    listen {second} ssl;")
+    assert doubled != text
+    done = check_config(tmp_path / "doubled", doubled)
+    assert done.returncode != 0 and "duplicate listen" in done.stderr, done.stderr
 
 
 def test_the_file_drops_into_debians_stock_nginx_conf(nginx_bin: str, pki: Pki, tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ import pytest
 from auth0_mtls import edge
 from auth0_mtls.errors import Auth0MtlsError
 
+from .conftest import DUPLICATE_LISTENS
+
 KEY = "ee26b0dd4af7e749aa1a8ee3c10ae9923f618980772e473f8819a5d4940e0db27ac185f8a0e1d5f84f88bc887fd67b1437"
 GOOD: dict[str, Any] = dict(
     domain="login.example.com",
@@ -172,7 +174,7 @@ def test_domain_is_normalised() -> None:
     ("server_private_key", "/etc/nginx/tls/login.key\n", "may contain only"),
     ("server_private_key", "engine:pkcs11:key", "absolute path"),
     ("client_ca_certificate", "/etc/ca.pem;ssl_verify_client off", "may contain only"),
-    ("client_ca_certificate", "", "required"),
+    ("client_ca_certificate", "", "optional: omit it (None)"),
     ("origin_ca_certificate", "/etc/ca.pem#", "may contain only"),
     ("client_ip_header", "x-real-ip", "not a header Auth0 reads"),
     ("client_ip_header", "true-client-ip;", "not a header Auth0 reads"),
@@ -196,6 +198,54 @@ def test_refused_arguments_are_named(argument: str, value: Any, words: str) -> N
     assert words in str(error)
     assert argument in str(error)
     assert isinstance(error, Auth0MtlsError) and isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize("first, second", DUPLICATE_LISTENS)
+def test_a_duplicate_listen_is_refused(first: Any, second: Any) -> None:
+    error = refused(listen=[first, "127.0.0.2:8443", second])
+    assert [prop for prop, _ in error.failures] == ["listen"]
+    assert "listen lists" in str(error) and "the same address and port" in str(error)
+    assert "duplicate listen" in str(error)
+
+
+def test_distinct_listens_on_one_port_are_not_duplicates() -> None:
+    text = render(listen=["443", "[::]:443", "127.0.0.1:443", "[::1]:443"])
+    assert directives(text).count("listen 443 ssl;") == 2
+
+
+def test_the_client_ca_may_be_omitted_but_not_given_empty() -> None:
+    assert "    ssl_trusted_certificate" not in render(client_ca_certificate=None)
+    (failure,) = refused(client_ca_certificate="").failures
+    assert failure[0] == "client_ca_certificate"
+    assert "is required" not in failure[1] and "or give the absolute path" in failure[1]
+
+
+def _key() -> str:
+    from certs import CertificateAuthority
+
+    return CertificateAuthority("edge").certificate.key_pem
+
+
+@pytest.mark.parametrize("argument", ["server_private_key", "server_certificate", "client_ca_certificate",
+                                      "origin_ca_certificate"])
+def test_a_key_given_instead_of_a_path_is_refused_without_showing_it(argument: str) -> None:
+    key = _key()
+    error = refused(**{argument: key})
+    assert [prop for prop, _ in error.failures] == [argument]
+    assert "holds a private key (PRIVATE KEY), not a path" in str(error)
+    body = [line for line in key.splitlines() if not line.startswith("-----")]
+    assert [line for line in body if line[:16] in str(error)] == []
+    assert "-----BEGIN" not in str(error)
+
+
+@pytest.mark.parametrize("origin", ["https://admin:hunter2-pw@origin.example.com",
+                                    "https://origin.example.com/?token=hunter2-pw",
+                                    "https://origin.example.com/#hunter2-pw",
+                                    "https://admin:hunter2-pw@origin.example.com\n"])
+def test_an_origin_with_credentials_or_a_query_is_refused_without_showing_it(origin: str) -> None:
+    error = refused(origin=origin)
+    assert [prop for prop, _ in error.failures] == ["origin"]
+    assert "hunter2-pw" not in str(error)
 
 
 def test_an_http_origin_needs_no_origin_ca_but_https_does() -> None:

@@ -66,6 +66,21 @@ def test_credential_create_read_delete(emulator_env, mgmt: Mgmt):
     assert gone.id is None and gone.outs == {}
 
 
+def test_check_warns_about_a_certificate_of_the_other_kind_with_no_call(emulator_env, capsys):
+    ca_cert = make_certificate("partner-ca", org="Partner CA")
+    provider = cc.ClientCertificateCredentialProvider()
+    cases = [("x509_cert", make_certificate("b", issuer=ca_cert).pem, "not self-signed", "cert_subject_dn"),
+             ("cert_subject_dn", make_certificate("a").pem, "is self-signed", "x509_cert")]
+    for ctype, pem, kind, fits in cases:
+        result = provider.check({}, {"client_id": "abcDEF0123456789", "credential_type": ctype, "pem": pem,
+                                     "name": "partner-a 2026"})
+        assert result.failures == []
+        err = capsys.readouterr().err
+        assert "auth0-mtls warning: credential 'partner-a 2026': the certificate" in err and kind in err, err
+        assert f"use credential_type {fits}" in err.lower(), err
+    assert api_calls(emulator_env) == []
+
+
 def test_credential_for_a_missing_client_says_so(emulator_env):
     with pytest.raises(ApiError) as err:
         cc.ClientCertificateCredentialProvider().create(credential("NoSuchClient0000"))

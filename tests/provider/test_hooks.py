@@ -81,6 +81,56 @@ def test_verification_waits_then_captures_key_once(emulator_env):
     assert read.outs["origin_domain_name"]
 
 
+@pytest.mark.parametrize("prop", ["timeout_seconds", "poll_interval_seconds"])
+def test_verification_check_refuses_nan(emulator_env, prop):
+    result = vf.CustomDomainVerificationProvider().check({}, {"custom_domain_id": "cd_abc", prop: float("nan")})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        (prop, f"{prop} must be a finite number of seconds, got nan")]
+    assert api_calls(emulator_env) == []
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("prop, verify_calls", [("timeout_seconds", 0), ("poll_interval_seconds", 1)])
+def test_a_nan_that_got_past_check_stops_the_verification_instead_of_waiting_for_ever(emulator_env, prop,
+                                                                                      verify_calls):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "timeout_seconds": 5, "poll_interval_seconds": 1,
+                                 prop: float("nan")})
+    with pytest.raises(ValueError, match="nan"):
+        vf.CustomDomainVerificationProvider().create(props)
+    assert len([path for _, path in api_calls(emulator_env) if path.endswith("/verify")]) == verify_calls
+
+
+def test_a_rate_limited_verification_timeout_names_the_record(emulator_env):
+    # The emulator allows 5 verify calls a minute, as Auth0 does: five pending answers, then a 429
+    # whose reset lies past the timeout.
+    domain = cd.CustomDomainProvider().create(domain_props())
+    props = vf.normalize_inputs({"custom_domain_id": domain.id, "timeout_seconds": 9, "poll_interval_seconds": 1})
+    with pytest.raises(vf.VerificationTimeout) as err:
+        vf.CustomDomainVerificationProvider().create(props)
+    message = str(err.value)
+    assert "rate limiting verify calls (429" in message, message
+    record = (f'TXT record {domain.outs["verification_record_name"]} with value '
+              f'"{domain.outs["verification_record_value"]}"')
+    assert record in message, message
+    verify = [c["status"] for c in emulator_env.state.calls() if c["path"].endswith("/verify")]
+    assert verify[:5] == [200] * 5 and verify[5:] in ([], [429]), verify
+    assert not [c for c in emulator_env.state.calls() if c["method"] == "GET"], "the record came from a verify answer"
+
+
+def test_deleting_a_verification_says_only_its_record_leaves_the_stack(emulator_env, capsys):
+    domain = cd.CustomDomainProvider().create(domain_props())
+    emulator_env.state.publish_expected_dns(domain.id)
+    provider = vf.CustomDomainVerificationProvider()
+    created = provider.create(vf.normalize_inputs({"custom_domain_id": domain.id, "poll_interval_seconds": 1}))
+    capsys.readouterr()
+    provider.delete(domain.id, created.outs)
+    err = capsys.readouterr().err
+    assert f"the verification of custom domain login.example.com ({domain.id}) is removed from the stack only" in err
+    assert "up to its CustomDomain resource" in err
+    assert "stays verified" not in err, "the domain may be deleted right after (a rename)"
+
+
 def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulator_env, capsys):
     domain = cd.CustomDomainProvider().create(domain_props())
     emulator_env.state.publish_expected_dns(domain.id)
@@ -92,11 +142,19 @@ def test_verification_of_already_verified_domain_warns_key_unrecoverable(emulato
 
 
 @pytest.mark.parametrize("prior", [None, {"enable_endpoint_aliases": False}, {"enable_endpoint_aliases": True}])
-def test_tenant_settings_restore_prior_value(emulator_env, prior):
+def test_tenant_settings_restore_prior_value(emulator_env, prior, capsys):
     emulator_env.state.update_tenant_settings({"mtls": prior})
     provider = ts.TenantMtlsSettingsProvider()
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["previous_mtls"] == prior
+    # Unset, restore_to reads as None (the README: None means "previous").
+    assert created.outs["restore_to"] is None and created.outs["restore_on_delete"] is True
+    err = capsys.readouterr().err
+    if prior == {"enable_endpoint_aliases": True}:
+        assert "is already True; nothing was sent" in err
+    else:
+        was = "absent" if prior is None else "False"
+        assert f"mtls.enable_endpoint_aliases set to True (was {was})" in err
     assert emulator_env.state.get_tenant_settings().get("mtls") == {"enable_endpoint_aliases": True}
     read = provider.read(created.id, created.outs)
     assert read.inputs == {"enable_endpoint_aliases": True, "restore_on_delete": True, "restore_to": None,
@@ -128,12 +186,16 @@ def test_stack_config_credentials_are_used(emulator):
     assert b"emulator-secret" not in dill.dumps(ts.TenantMtlsSettingsProvider())
 
 
-def test_tenant_settings_already_as_declared_costs_no_patch(emulator_env):
+def test_tenant_settings_already_as_declared_costs_no_patch(emulator_env, capsys):
     emulator_env.state.update_tenant_settings({"mtls": {"enable_endpoint_aliases": True}})
     emulator_env.state.clear_calls()
     provider = ts.TenantMtlsSettingsProvider()
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["enable_endpoint_aliases"] is True
     assert [m for m, p in api_calls(emulator_env) if p.startswith("/api/v2/")] == ["GET"]
+    # The log says what happened: nothing was set.
+    err = capsys.readouterr().err
+    assert "mtls.enable_endpoint_aliases is already True; nothing was sent" in err
+    assert "set to True" not in err
     provider.delete(created.id, created.outs)
     assert emulator_env.state.get_tenant_settings()["mtls"] == {"enable_endpoint_aliases": True}

@@ -62,9 +62,24 @@ def test_check_refuses_a_bad_tenant_domain_before_any_call(module, provider_clas
     messages = [(f.property, f.reason) for f in result.failures]
     assert len(messages) == 1, messages
     prop, reason = messages[0]
-    assert prop == "tenant" and "auth0:domain" in reason and words in reason
+    # The program set no `tenant`: a failure naming it would print `property tenant value {<nil>}`.
+    assert prop == "" and "auth0:domain" in reason and words in reason
     assert "hunter2" not in reason
     assert emulator.state.calls() == []
+
+
+@pytest.mark.parametrize("provider_class, news", [
+    (cd.CustomDomainProvider, {"domain": "login.example.com"}),
+    (vf.CustomDomainVerificationProvider, {"custom_domain_id": "cd_abc"}),
+    (ts.TenantMtlsSettingsProvider, {"enable_endpoint_aliases": True}),
+])
+def test_a_config_problem_of_a_namespace_the_program_names_is_the_tenant_inputs(provider_class, news, emulator):
+    provider = configured(provider_class(), {"auth0-eu:domain": "tenant.eu.auth0.com/api",
+                                             "auth0-eu:clientId": "c", "auth0-eu:clientSecret": "s"})
+    [failure] = provider.check({}, {**news, "tenant": "auth0-eu"}).failures
+    assert failure.property == "tenant" and "auth0-eu:domain" in failure.reason and "path" in failure.reason
+    [missing] = provider.check({}, {**news, "tenant": "auth0-jp"}).failures
+    assert missing.property == "tenant" and "auth0-jp:domain" in missing.reason
 
 
 def test_check_refuses_missing_credentials_naming_both_ways(monkeypatch):
@@ -72,5 +87,5 @@ def test_check_refuses_missing_credentials_naming_both_ways(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     result = configured(cd.CustomDomainProvider(), {}).check({}, {"domain": "login.example.com"})
     [failure] = result.failures
-    assert failure.property == "tenant"
+    assert failure.property == ""
     assert "auth0:domain" in failure.reason and "AUTH0_DOMAIN" in failure.reason

@@ -32,6 +32,27 @@ def test_rate_limit_waits_count_against_the_verification_timeout(emulator_env):
     elapsed = time.monotonic() - started
     assert elapsed < 5, f"took {elapsed:.1f}s for a 3s timeout"
     assert "429" in str(err.value) and "rate" in str(err.value).lower()
+    # No verify call was answered, so one GET of the domain (not a verify call) found the record the
+    # message names, as every verification timeout does.
+    record = (f'TXT record {created.outs["verification_record_name"]} with value '
+              f'"{created.outs["verification_record_value"]}"')
+    assert record in str(err.value), str(err.value)
+    assert [c["method"] for c in emu.state.calls() if c["path"] == f"/api/v2/custom-domains/{created.id}"] == ["GET"]
+
+
+def test_a_verification_timeout_names_where_the_record_is_when_it_cannot_be_read(emulator_env):
+    emu = emulator_env
+    created = cd.CustomDomainProvider().create(cd.normalize_inputs({"domain": "login.example.com"}))
+    emu.state.add_fault({"method": "POST", "path_regex": DOMAIN_ID_PATH + "/verify", "kind": "status",
+                         "status": 429, "reset_after_seconds": 1, "count": 1000})
+    emu.state.add_fault({"method": "GET", "path_regex": DOMAIN_ID_PATH, "kind": "status", "status": 503,
+                         "count": 1000})
+    started = time.monotonic()
+    with pytest.raises(vf.VerificationTimeout) as err:
+        vf.CustomDomainVerificationProvider().create(vf.normalize_inputs(
+            {"custom_domain_id": created.id, "timeout_seconds": 3, "poll_interval_seconds": 1}))
+    assert time.monotonic() - started < 3 + vf.RECORD_LOOKUP_SECONDS + 1
+    assert "verification_record_name" in str(err.value) and "CustomDomain" in str(err.value)
 
 
 CHILD = """

@@ -181,3 +181,23 @@ def test_declared_type_lookup_is_by_identity_only():
         assert cc.declared_credential_type("cred_abc") is None
     finally:
         del cc._declared_types[id(marker)]
+
+
+def test_a_certificate_of_the_other_kind_warns_saying_which_type_fits():
+    ca = make_certificate("partner-ca", org="Partner CA")
+    ca_signed = make_certificate("b", issuer=ca)
+    self_signed = make_certificate("a")
+    inputs, failures, [warning] = checked(credential_type="x509_cert", pem=ca_signed.pem)
+    assert failures == [] and inputs["thumbprint_sha256"], "a warning, not a refusal: Auth0 accepts it"
+    assert "is issued by C=US, O=Partner CA, CN=partner-ca, not self-signed" in warning
+    assert "client-certificate-ca-verified" in warning
+    assert "use credential_type cert_subject_dn with method tls_client_auth" in warning
+    inputs, failures, [warning] = checked(credential_type="cert_subject_dn", pem=self_signed.pem)
+    assert failures == [] and inputs["subject_dn"] == "C=US\nO=Partner A\nCN=a"
+    assert "(C=US, O=Partner A, CN=a) is self-signed" in warning and "FAILED" in warning
+    assert "Use credential_type x509_cert with method self_signed_tls_client_auth" in warning
+    # The kind each type is for: no warning.
+    assert checked(credential_type="x509_cert", pem=self_signed.pem)[2] == []
+    assert checked(credential_type="cert_subject_dn", pem=ca_signed.pem)[2] == []
+    # A declared subject_dn has no certificate to look at.
+    assert checked(credential_type="cert_subject_dn", pem=None, subject_dn="CN=a")[2] == []

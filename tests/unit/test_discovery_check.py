@@ -62,16 +62,47 @@ def test_ca_bundle_as_pem_text_or_path(tmp_path: Path) -> None:
     assert dc.ca_bundle_failures(str(path)) == []
     assert dc.ca_bundle_failures(None) == []
     (missing,) = dc.ca_bundle_failures(str(tmp_path / "nope.pem"))
-    assert missing[0] == "ca_bundle" and "neither PEM text" in missing[1] and "nor the path of an existing file" in \
-        missing[1]
+    assert "neither PEM text" in missing[1] and "nor the path of an existing file" in missing[1]
+    assert "nope.pem" not in missing[1], "a ca_bundle value is never repeated"
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate\n")
     (bad_file,) = dc.ca_bundle_failures(str(garbage))
-    assert "does not hold usable CA certificates" in bad_file[1] and "garbage.pem" in bad_file[1]
+    assert "the file it names does not hold usable CA certificates" in bad_file[1]
+    assert "garbage.pem" not in bad_file[1]
     (bad_text,) = dc.ca_bundle_failures("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     assert "the PEM text does not hold usable CA certificates" in bad_text[1]
     (wrong_type,) = dc.ca_bundle_failures(["a"])
     assert "must be PEM text or the path" in wrong_type[1]
+    # Every ca_bundle failure names no property: the engine would print the value of a named one.
+    assert {prop for prop, _ in (missing, bad_file, bad_text, wrong_type)} == {""}
+
+
+def _key_lines(key_pem: str) -> list[str]:
+    return [line for line in key_pem.splitlines() if line and not line.startswith("-----")]
+
+
+def test_a_private_key_in_the_ca_bundle_is_refused_without_being_repeated() -> None:
+    ca = CertificateAuthority("edge CA")
+    key = ca.certificate.key_pem
+    escaped = (ca.cert_pem + key).replace("\n", "\\n")  # pasted from a JSON document
+    rsa = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzZ\n-----END RSA PRIVATE KEY-----\n"
+    for bundle, label in ((key, "PRIVATE KEY"), (ca.cert_pem + key, "PRIVATE KEY"), (escaped, "PRIVATE KEY"),
+                          (ca.cert_pem + rsa, "RSA PRIVATE KEY")):
+        (failure,) = dc.ca_bundle_failures(bundle)
+        prop, reason = failure
+        assert prop == "", "a failure naming ca_bundle makes the engine print its value"
+        assert reason.startswith(f"ca_bundle contains a private key ({label})")
+        assert [line for line in _key_lines(bundle.replace("\\n", "\n")) if line in reason] == []
+        assert "-----BEGIN" not in reason.replace(dc.PEM_CERTIFICATE, "")
+
+
+def test_check_returns_no_private_key_in_its_inputs() -> None:
+    ca = CertificateAuthority("edge CA")
+    bundle = ca.cert_pem + ca.certificate.key_pem
+    result = dc.MtlsDiscoveryCheckProvider().check({}, {"domain": DOMAIN, "ca_bundle": bundle})
+    assert [(f.property, "private key" in f.reason) for f in result.failures] == [("", True)]
+    assert result.inputs["ca_bundle"] == dc.REDACTED_CA_BUNDLE
+    assert [line for line in _key_lines(bundle) if line in repr(result.inputs)] == []
 
 
 @pytest.mark.parametrize(("news", "prop", "fragment"), [
@@ -80,6 +111,8 @@ def test_ca_bundle_as_pem_text_or_path(tmp_path: Path) -> None:
     ({"timeout_seconds": 0}, "timeout_seconds", "greater than 0"),
     ({"timeout_seconds": 21601}, "timeout_seconds", "at most 21600"),
     ({"timeout_seconds": "5"}, "timeout_seconds", "number of seconds"),
+    ({"timeout_seconds": float("nan")}, "timeout_seconds", "must be a finite number of seconds, got nan"),
+    ({"timeout_seconds": float("inf")}, "timeout_seconds", "must be a finite number of seconds, got inf"),
     ({"require_bound_tokens": "yes"}, "require_bound_tokens", "true or false"),
     ({"connect_to": "edge"}, "connect_to", "host:port"),
 ])

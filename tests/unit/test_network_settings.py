@@ -13,6 +13,7 @@ from auth0_mtls.credentials import DEFAULT_CA_SOURCE, resolve
 from auth0_mtls.custom_domain import CustomDomainProvider
 from auth0_mtls.errors import ConfigurationError
 from auth0_mtls.transport import Proxy, proxy_for, tls_context
+from certs import CertificateAuthority
 
 BASE = {"auth0:domain": "tenant.example.com", "auth0:clientId": "id", "auth0:clientSecret": "secret"}
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
@@ -110,6 +111,26 @@ def test_a_private_key_is_refused_without_being_repeated() -> None:
     with pytest.raises(ConfigurationError) as err:
         resolve({**BASE, "auth0:caBundle": PEM + key}, environ={})
     assert "private key" in str(err.value) and "MIGHAgEA" not in str(err.value)
+
+
+def test_a_private_key_after_other_text_is_refused_without_being_repeated(tmp_path: Path) -> None:
+    # `openssl pkcs12 -nodes` writes "Bag Attributes" lines before each block: the text does not
+    # start with its armour, and must not be taken for a path and echoed in a "does not exist".
+    key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKmX2wQ1\n-----END EC PRIVATE KEY-----\n"
+    bundle = "Bag Attributes\n    localKeyID: 01\n" + PEM + "Bag Attributes\n" + key
+    with pytest.raises(ConfigurationError) as err:
+        resolve({**BASE, "auth0:caBundle": bundle}, environ={})
+    assert "private key (EC PRIVATE KEY)" in str(err.value) and "MHcCAQEE" not in str(err.value)
+    with pytest.raises(ConfigurationError) as err:
+        resolve(BASE, environ={"REQUESTS_CA_BUNDLE": bundle})
+    assert "REQUESTS_CA_BUNDLE" in str(err.value) and "MHcCAQEE" not in str(err.value)
+
+
+def test_pem_text_after_other_text_is_pem_text() -> None:
+    bundle = "Bag Attributes\n    friendlyName: corp CA\n" + CertificateAuthority("corp CA").cert_pem
+    creds = resolve({**BASE, "auth0:caBundle": bundle}, environ={})
+    assert creds.ca_bundle == bundle.strip() and "PEM text" in creds.trust
+    assert tls_context(creds.ca_bundle, creds.ca_source).get_ca_certs()
 
 
 def test_pem_text_without_a_certificate_is_refused() -> None:

@@ -53,6 +53,46 @@ def test_a_wait_past_the_deadline_is_refused_before_sleeping(monkeypatch):
     assert sum(slept) == 5.5
 
 
+def test_a_wait_that_could_never_end_is_refused_at_once(monkeypatch):
+    from auth0_mtls.retry import deadline, pause
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    with pytest.raises(ValueError, match="nan"):
+        pause(float("nan"))
+    with pytest.raises(ValueError, match="infinite"):
+        pause(float("inf"))
+    with deadline(time.monotonic() + 1.0):
+        with pytest.raises(ValueError, match="nan"):
+            pause(float("nan"))
+        with pytest.raises(RetryBudgetExhausted):
+            pause(float("inf"))
+    assert slept == []
+
+
+def test_a_nan_deadline_is_refused(monkeypatch):
+    from auth0_mtls.retry import deadline, time_left
+
+    with pytest.raises(ValueError, match="nan"):
+        with deadline(time.monotonic() + float("nan")):
+            pass
+    assert time_left() is None
+    with deadline(float("inf")):  # no end: the same as no deadline
+        assert time_left() == float("inf")
+
+
+def test_rate_gate_ignores_a_reset_that_is_not_a_time(monkeypatch):
+    from auth0_mtls.pacing import RateGate
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    gate = RateGate()
+    for reset in ("nan", "inf"):
+        gate.observe("verify", 429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})
+        gate.wait("verify")
+    assert slept == []
+
+
 def test_policy_retries_transient_statuses_and_every_method():
     retry = Auth0Retry.default()
     for status in (408, 429, 500, 502, 503, 504):

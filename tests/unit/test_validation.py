@@ -120,6 +120,26 @@ def test_poll_interval_has_a_lower_bound(value):
     assert "at least 1" in failures[0][1] or "greater than 0" in failures[0][1]
 
 
+@pytest.mark.parametrize("value, what, example", [
+    ("https://login.bank.example", "a scheme (https://)", "login.bank.example"),
+    ("login.bank.example:443", "a port (:443)", "login.bank.example"),
+    ("login.bank.example/", "a path", "login.bank.example"),
+    ("HTTPS://Login.Bank.Example.", "a scheme (https://)", "login.bank.example"),  # normalised first
+    ("https://login.bank.example:8443/authorize", "a scheme (https://), a port (:8443) and a path",
+     "login.bank.example"),
+    ("https://bad_host:443", "a scheme (https://) and a port (:443)", "login.example.com"),
+])
+def test_a_url_or_host_port_as_the_domain_says_to_give_just_the_host(value, what, example):
+    failures = failures_for(custom_domain, **{**GOOD, "domain": value})
+    assert props(failures) == ["domain"]
+    assert f"it has {what}; give just the host name, e.g. {example}" in failures[0][1], failures
+
+
+def test_a_domain_url_with_credentials_is_not_repeated():
+    [(prop, reason)] = failures_for(custom_domain, **{**GOOD, "domain": "https://admin:hunter2@login.bank.example"})
+    assert prop == "domain" and "hunter2" not in reason and "e.g. login.bank.example" in reason
+
+
 def test_poll_interval_of_one_second_is_allowed():
     assert failures_for(verification, custom_domain_id="cd_abc", poll_interval_seconds=1) == []
 
@@ -128,6 +148,15 @@ def test_poll_interval_of_one_second_is_allowed():
 def test_timeout_must_be_positive_number(value):
     failures = failures_for(verification, custom_domain_id="cd_abc", timeout_seconds=value)
     assert props(failures) == ["timeout_seconds"]
+
+
+@pytest.mark.parametrize("prop", ["timeout_seconds", "poll_interval_seconds"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_verification_numbers_must_be_finite(prop, value):
+    # NaN passes every comparison (<= 0, < minimum, > maximum), so only an explicit test refuses it.
+    failures = failures_for(verification, custom_domain_id="cd_abc", **{prop: value})
+    assert props(failures) == [prop]
+    assert f"{prop} must be a finite number of seconds, got {value!r}" == failures[0][1]
 
 
 @pytest.mark.parametrize("value", ["true", 1, None])

@@ -10,6 +10,16 @@ import pulumi
 import auth0_mtls
 
 spec = json.loads((Path(__file__).parent / "spec.json").read_text())
+config = pulumi.Config()
+
+
+def from_config(args: dict) -> dict:
+    """``{"timeout_seconds": {"config_float": "t"}}`` reads the stack config's ``t`` with
+    ``get_float``, the way a user passes a tunable from ``pulumi config set t 600``."""
+    return {key: config.get_float(value["config_float"]) if isinstance(value, dict) and "config_float" in value
+            else value for key, value in args.items()}
+
+
 verifications = []
 created: dict[str, auth0_mtls.CustomDomain] = {}
 for item in spec.get("domains", []):
@@ -31,7 +41,8 @@ for item in spec.get("domains", []):
                                                        domain.verification_record_value))
     pulumi.export(f"{name}_tenant_host", domain.tenant_host)
     if verify is not None:
-        verified = auth0_mtls.CustomDomainVerification(name, custom_domain_id=domain.custom_domain_id, **verify,
+        verified = auth0_mtls.CustomDomainVerification(name, custom_domain_id=domain.custom_domain_id,
+                                                       **from_config(verify),
                                                        opts=pulumi.ResourceOptions(depends_on=after))
         verifications.append(verified)
         pulumi.export(f"{name}_cname_api_key", verified.cname_api_key)
@@ -53,3 +64,10 @@ for item in spec.get("settings", []):
         name, **args, opts=pulumi.ResourceOptions(depends_on=verifications + after))
     pulumi.export(f"{name}_tenant", settings.tenant)
     pulumi.export(f"{name}_enabled", settings.enable_endpoint_aliases)
+
+# MtlsDiscoveryCheck: [{"name": ..., "domain": ..., "ca_bundle": ..., "timeout_seconds": ...}]
+for item in spec.get("checks", []):
+    args = from_config(dict(item))
+    name = args.pop("name")
+    check = auth0_mtls.MtlsDiscoveryCheck(name, **args)
+    pulumi.export(f"{name}_mtls_token_endpoint", check.mtls_token_endpoint)
