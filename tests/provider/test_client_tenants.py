@@ -3,49 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
-
 import pytest
 import requests
 
-from auth0_mtls import client as client_module
 from auth0_mtls import client_authentication as ca
 from auth0_mtls import client_credential as cc
 from auth0_mtls import resource_server_pop as rs
 from auth0_mtls.emulator import Emulator
 from auth0_mtls.errors import TenantMismatch
 from certs import make_certificate
+from stack_config import configured, two_tenant_config
 
 IDENTIFIER = "https://api.example.com/payments"
 
 
-class Request:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.config = values
-
-
-@pytest.fixture
-def tenants(monkeypatch) -> Iterator[tuple[Emulator, Emulator]]:
-    for var in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_API_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    client_module._clients.clear()
-    with Emulator(port=0, client_id="us-client", client_secret="us-secret") as us, \
-            Emulator(port=0, client_id="eu-client", client_secret="eu-secret") as eu:
-        yield us, eu
-
-
-def config(us: Emulator, eu: Emulator, **repoint: str) -> dict[str, Any]:
-    values = {"auth0:domain": us.base_url, "auth0:clientId": us.client_id, "auth0:clientSecret": us.client_secret,
-              "auth0-eu:domain": eu.base_url, "auth0-eu:clientId": eu.client_id,
-              "auth0-eu:clientSecret": eu.client_secret}
-    values.update({f"{ns}:domain": url for ns, url in repoint.items()})
-    return values
-
-
 def provider(cls, values):
-    instance = cls()
-    instance.configure(Request(values))
-    return instance
+    return configured(cls(), values)
 
 
 def management(emu: Emulator) -> requests.Session:
@@ -63,7 +36,7 @@ def writes(emu: Emulator) -> list[tuple[str, str]]:
 
 def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(tenants):
     us, eu = tenants
-    values = config(us, eu)
+    values = two_tenant_config(us, eu)
     api = management(eu)
     app = api.post(f"{eu.base_url}/api/v2/clients", json={
         "name": "partner", "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post"}).json()
@@ -88,7 +61,7 @@ def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(t
     before = (us.state.snapshot(), eu.state.snapshot())
     us.state.clear_calls()
     eu.state.clear_calls()
-    repointed = config(us, eu, **{"auth0-eu": us.base_url})
+    repointed = two_tenant_config(us, eu, **{"auth0-eu": us.base_url})
     hooks = [(cc.ClientCertificateCredentialProvider, cred, {**cred_inputs, "name": "renamed"}),
              (ca.ClientMtlsAuthenticationProvider, auth, {**auth_inputs, "require_proof_of_possession": True}),
              (rs.ResourceServerProofOfPossessionProvider, pop, {**pop_inputs, "required": False})]
@@ -107,7 +80,7 @@ def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(t
 
 def test_moving_to_another_tenant_replaces_and_renaming_the_namespace_updates_without_a_call(tenants):
     us, eu = tenants
-    values = {**config(us, eu), "auth0-us:domain": us.base_url, "auth0-us:clientId": us.client_id,
+    values = {**two_tenant_config(us, eu), "auth0-us:domain": us.base_url, "auth0-us:clientId": us.client_id,
               "auth0-us:clientSecret": us.client_secret}
     olds = {"client_id": "abc", "credential_type": "x509_cert", "pem": make_certificate().pem, "name": "n",
             "tenant": None, "tenant_host": us.domain}

@@ -6,17 +6,17 @@ each tenant's answers stay its own."""
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from auth0_mtls import client as client_module
 from auth0_mtls import custom_domain as cd
 from auth0_mtls import shared_reads
 from auth0_mtls import verification as vf
 from auth0_mtls.emulator import Emulator
 from auth0_mtls.errors import ApiError
 from auth0_mtls.shared_reads import SHARE_WINDOW_SECONDS
+from stack_config import configured, two_tenant_config
 
 
 def domain_gets(emu: Emulator, domain_id: str) -> int:
@@ -178,29 +178,12 @@ def test_only_reads_share_an_answer(emulator_env):
     assert [c["method"] for c in emu.state.calls() if c["path"].startswith("/api/v2/")] == ["GET", "POST"]
 
 
-class Request:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.config = values
-
-
-@pytest.fixture
-def two_tenants(monkeypatch) -> Iterator[tuple[Emulator, Emulator]]:
-    for var in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_API_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    client_module._clients.clear()
-    with Emulator(port=0, client_id="us-client", client_secret="us-secret", auto_dns=True) as us, \
-            Emulator(port=0, client_id="eu-client", client_secret="eu-secret", auto_dns=True) as eu:
-        yield us, eu
-
-
-def test_answers_are_never_shared_across_tenants(two_tenants):
-    us, eu = two_tenants
-    values = {"auth0:domain": us.base_url, "auth0:clientId": us.client_id, "auth0:clientSecret": us.client_secret,
-              "auth0-eu:domain": eu.base_url, "auth0-eu:clientId": eu.client_id,
-              "auth0-eu:clientSecret": eu.client_secret}
+def test_answers_are_never_shared_across_tenants(tenants):
+    us, eu = tenants
+    values = two_tenant_config(us, eu)
     domain_provider, verification_provider = cd.CustomDomainProvider(), vf.CustomDomainVerificationProvider()
-    domain_provider.configure(Request(values))
-    verification_provider.configure(Request(values))
+    configured(domain_provider, values)
+    configured(verification_provider, values)
     created = domain_provider.create(cd.normalize_inputs({"domain": "login.example.com"}))
     us.state.publish_expected_dns(created.id)
     us.state.verify_custom_domain(created.id)

@@ -3,45 +3,18 @@ refuses (before any call) when that namespace has been pointed at another tenant
 
 from __future__ import annotations
 
-from typing import Any, Iterator
-
 import pytest
 
-from auth0_mtls import client as client_module
 from auth0_mtls import custom_domain as cd
 from auth0_mtls import tenant_settings as ts
 from auth0_mtls import verification as vf
 from auth0_mtls.emulator import Emulator
 from auth0_mtls.errors import TenantMismatch
-
-
-class Request:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.config = values
-
-
-@pytest.fixture
-def tenants(monkeypatch) -> Iterator[tuple[Emulator, Emulator]]:
-    for var in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_API_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    client_module._clients.clear()
-    with Emulator(port=0, client_id="us-client", client_secret="us-secret", auto_dns=True) as us, \
-            Emulator(port=0, client_id="eu-client", client_secret="eu-secret", auto_dns=True) as eu:
-        yield us, eu
-
-
-def config(us: Emulator, eu: Emulator, **repoint: str) -> dict[str, Any]:
-    values = {"auth0:domain": us.base_url, "auth0:clientId": us.client_id, "auth0:clientSecret": us.client_secret,
-              "auth0-eu:domain": eu.base_url, "auth0-eu:clientId": eu.client_id,
-              "auth0-eu:clientSecret": eu.client_secret}
-    values.update({f"{ns}:domain": url for ns, url in repoint.items()})
-    return values
+from stack_config import configured, two_tenant_config
 
 
 def provider(cls, values):
-    instance = cls()
-    instance.configure(Request(values))
-    return instance
+    return configured(cls(), values)
 
 
 def api_calls(emu: Emulator) -> list[tuple[str, str]]:
@@ -50,7 +23,7 @@ def api_calls(emu: Emulator) -> list[tuple[str, str]]:
 
 def test_each_resource_acts_on_the_tenant_its_namespace_names_with_one_token_per_tenant(tenants):
     us, eu = tenants
-    values = config(us, eu)
+    values = two_tenant_config(us, eu)
     domains = provider(cd.CustomDomainProvider, values)
     here = domains.create(cd.normalize_inputs({"domain": "login.example.com"}))
     there = domains.create(cd.normalize_inputs({"domain": "login.example.com", "tenant": "auth0-eu"}))
@@ -74,7 +47,7 @@ def test_each_resource_acts_on_the_tenant_its_namespace_names_with_one_token_per
 
 def test_a_repointed_namespace_refuses_read_update_delete_before_any_call(tenants):
     us, eu = tenants
-    values = config(us, eu)
+    values = two_tenant_config(us, eu)
     domain = provider(cd.CustomDomainProvider, values).create(
         cd.normalize_inputs({"domain": "login.example.com", "tenant": "auth0-eu"}))
     verified = provider(vf.CustomDomainVerificationProvider, values).create(
@@ -85,7 +58,7 @@ def test_a_repointed_namespace_refuses_read_update_delete_before_any_call(tenant
     us.state.clear_calls()
     eu.state.clear_calls()
 
-    repointed = config(us, eu, **{"auth0-eu": us.base_url})
+    repointed = two_tenant_config(us, eu, **{"auth0-eu": us.base_url})
     hooks = [
         (cd.CustomDomainProvider, domain, cd.normalize_inputs({"domain": "login.example.com", "tenant": "auth0-eu",
                                                                "custom_client_ip_header": "true-client-ip"})),
@@ -108,7 +81,7 @@ def test_a_repointed_namespace_refuses_read_update_delete_before_any_call(tenant
 
 def test_state_from_0_1_is_read_and_bound_to_the_tenant_its_namespace_names(tenants):
     us, eu = tenants
-    values = config(us, eu)
+    values = two_tenant_config(us, eu)
     domains = provider(cd.CustomDomainProvider, values)
     created = domains.create(cd.normalize_inputs({"domain": "login.example.com", "tls_policy": "recommended"}))
     old = {key: value for key, value in created.outs.items() if key not in ("tenant", "tenant_host")}
