@@ -145,10 +145,38 @@ def test_each_public_provider_is_pickled_by_reference_to_its_listed_path(path):
     assert type(pickle.loads(pickled)) is cls
 
 
+def alias_problems(aliases: dict[str, str]) -> list[str]:
+    problems = []
+    for old, new in aliases.items():
+        if new not in PUBLIC_PROVIDERS:
+            problems.append(f"{old} -> {new}: {new} is not in PUBLIC_PROVIDERS")
+            continue
+        try:
+            same = resolve(old) is resolve(new)
+        except (ImportError, AttributeError) as error:
+            problems.append(f"{old} -> {new}: {error}")
+            continue
+        if not same:
+            problems.append(f"{old} must stay an alias of {new}")
+    return problems
+
+
 def test_each_alias_resolves_to_the_class_now_listed():
-    for old, new in ALIASES.items():
-        assert new in PUBLIC_PROVIDERS, (old, new)
-        assert resolve(old) is resolve(new), f"{old} must stay an alias of {new}"
+    assert not alias_problems(ALIASES)
+
+
+def test_the_alias_check_accepts_a_kept_alias_and_reports_a_broken_one(monkeypatch: pytest.MonkeyPatch):
+    """ALIASES is empty while nothing has moved; this shows the check above would catch a broken alias."""
+    current = "auth0_mtls.custom_domain.CustomDomainProvider"
+    monkeypatch.setattr(auth0_mtls.custom_domain, "OldDomainProvider",
+                        auth0_mtls.custom_domain.CustomDomainProvider, raising=False)
+    assert alias_problems({"auth0_mtls.custom_domain.OldDomainProvider": current}) == []
+    monkeypatch.setattr(auth0_mtls.custom_domain, "OldDomainProvider",
+                        auth0_mtls.verification.CustomDomainVerificationProvider)
+    assert alias_problems({"auth0_mtls.custom_domain.OldDomainProvider": current}) == [
+        f"auth0_mtls.custom_domain.OldDomainProvider must stay an alias of {current}"]
+    assert len(alias_problems({"auth0_mtls.custom_domain.Gone": current})) == 1
+    assert len(alias_problems({"auth0_mtls.custom_domain.OldDomainProvider": "auth0_mtls.nowhere.Provider"})) == 1
 
 
 def test_the_reader_finds_names_that_a_move_would_break():
