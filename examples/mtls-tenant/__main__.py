@@ -10,6 +10,7 @@ bridged provider, another stack); give their ids in config:
     pulumi config set appClientId <the application's client id>
     pulumi config set apiId https://api.example.com/payments     # the API's id or identifier
     pulumi config set --path 'clientCertificates.partner-a-2026' certs/partner-a-2026.pem
+    # (a relative path is read from this directory, where Pulumi runs the program)
 
 Each entry of clientCertificates (name → PEM file of the application's public certificate) is a
 credential; the application authenticates with all of them (one, or two while rotating: see the
@@ -41,6 +42,19 @@ from auth0_mtls import edge
 
 config = pulumi.Config()
 host = config.get("domain") or "login.example.com"
+
+
+def read_certificate(key: str, path: str) -> str:
+    """The PEM file a config key names. Like `auth0:caBundle`, a relative path is read from the
+    program's directory (the `main:` of Pulumi.yaml, here examples/mtls-tenant), where Pulumi runs it."""
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        # RunError: the CLI prints this one line instead of a Python traceback.
+        raise pulumi.RunError(
+            f"config {key}: cannot read {path!r} ({error.strerror}; read from {Path.cwd()}, the program's "
+            "directory): give an absolute path, or one relative to that directory") from None
+
 
 domain = auth0_mtls.CustomDomain(
     "login",
@@ -85,7 +99,7 @@ if app_client_id:
             name,
             client_id=app_client_id,
             credential_type="x509_cert",  # self-signed; "cert_subject_dn" for CA-signed ones
-            pem=Path(path).read_text(),   # the PUBLIC certificate; check() refuses a private key
+            pem=read_certificate(f"clientCertificates.{name}", path),  # the PUBLIC certificate; check() refuses a private key
             name=name,
         )
         for name, path in sorted(certificates.items())
@@ -125,7 +139,7 @@ if ca_app_client_id:
         "partner-b",
         client_id=ca_app_client_id,
         credential_type="cert_subject_dn",
-        pem=Path(config.require("caClientCertificate")).read_text(),
+        pem=read_certificate("caClientCertificate", config.require("caClientCertificate")),
         name="partner-b",
     )
     auth0_mtls.ClientMtlsAuthentication(

@@ -171,7 +171,8 @@ def conflict_advice(domain: str) -> str:
             "adopt_existing=True on this CustomDomain and run `pulumi up`. If this is `pulumi up --replace` of it, "
             "Auth0 refuses two domains with one name: set the resource option delete_before_replace=True and run it "
             "again. "
-            "Otherwise set adopt_existing=True to manage it with this program, or delete it first")
+            "Otherwise, if no other stack manages it, set adopt_existing=True to manage it with this program (two "
+            "stacks managing one domain revert each other, and destroying either deletes it), or delete it first")
 
 
 # Domains this provider process adopted (adopt_existing), by tenant host. The engine runs one

@@ -157,8 +157,10 @@ def _key_failures(value: Any) -> list[Failure]:
     prop = "cname_api_key"
     if value is None or value == "":
         return [(prop, "cname_api_key is required: Auth0 accepts no traffic from the edge without it "
-                       "(CustomDomainVerification.cname_api_key; it is None when the domain was verified before "
-                       "that resource existed, and then only replacing the custom domain yields a new key)")]
+                       "(CustomDomainVerification.cname_api_key). It is None for an auth0_managed_certs domain, "
+                       "which has no customer edge: this edge needs a self_managed_certs domain. For a "
+                       "self_managed_certs domain it is None when the domain was verified before that resource "
+                       "existed, and then only replacing the custom domain yields a new key)")]
     if not isinstance(value, str):
         return [(prop, f"cname_api_key must be a string, got {type(value).__name__}")]
     # The value itself never goes into a message: it is a secret.

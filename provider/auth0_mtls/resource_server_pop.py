@@ -274,7 +274,7 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
 
 
 def _show(pop: Mapping[str, Any] | None) -> str:
-    return "null (none)" if pop is None else json.dumps(pop, sort_keys=True)
+    return "unset (null)" if pop is None else json.dumps(pop, sort_keys=True)
 
 
 # -- the resource -------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def test_a_lost_api_patch_then_a_rerun_warns_that_the_previous_value_is_unknown(
     emu.state.add_fault({**API_PATCH, "kind": "drop_after", "count": 50})
     with pytest.raises(ApiError) as err:
         provider.create(pop_inputs(api["id"]))
-    assert "null (none) before this run" in str(err.value) and "restore_to" in str(err.value)
+    assert "unset (null) before this run" in str(err.value) and "restore_to" in str(err.value)
     assert live_pop(mgmt, api["id"]) == POP, "the PATCH was applied; its answers were lost"
     emu.state.clear_faults()
     capsys.readouterr()

@@ -94,3 +94,9 @@ def test_diff_update_is_left_to_engine_for_property_names_and_none_is_explicit()
     assert changed.changes is None and not changed.replaces
     # An unknown metadata value during preview counts as a change.
     assert provider.diff("cd_x", olds, inputs(domain_metadata={"a": UNKNOWN})).changes is None
+
+
+def test_the_409_advice_offers_adoption_only_for_a_domain_no_other_stack_manages():
+    advice = cd.conflict_advice("login.example.com")
+    assert "adopt_existing=True" in advice
+    assert "if no other stack manages it" in advice and "destroying either deletes it" in advice
