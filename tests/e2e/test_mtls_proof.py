@@ -123,10 +123,12 @@ def management(emu: Emulator) -> requests.Session:
 
 @contextmanager
 def https_origin(emu: Emulator, directory: Path) -> Iterator[Origin]:
-    """A second listener of the same tenant, over https with a private CA made for the run."""
+    """A second listener of the same tenant, over https with a private CA made for the run, that
+    answers only as the custom domain's origin (a request without the domain's key is refused)."""
     files = generate(directory, ("localhost", "127.0.0.1"))
     assert files.ca_path is not None
-    server = HttpServer(("127.0.0.1", 0), emu, server_context(files.cert_path, files.key_path))
+    server = HttpServer(("127.0.0.1", 0), emu, server_context(files.cert_path, files.key_path),
+                        custom_domain_origin=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -273,11 +275,11 @@ def test_a_ca_signed_client_gets_a_token_with_tls_client_auth(proof: Proof) -> N
 
 
 def _refused_by_origin(proof: Proof, action: Callable[[], Response], status: int, error: str,
-                       description: str) -> None:
+                       description: str, path: str = TOKEN) -> None:
     response, calls, tokens = proof.observe(action)
     assert response.status == status, (response.status, response.body)
     assert response.json()["error"] == error and description in response.json()["error_description"]
-    assert [(c["path"], c["status"], c["outcome"]) for c in calls] == [(TOKEN, status, "error")]
+    assert [(c["path"], c["status"], c["outcome"]) for c in calls] == [(path, status, "error")]
     assert tokens == [] and "access_token" not in response.body
 
 
@@ -346,6 +348,41 @@ def test_a_request_that_bypasses_the_edge_is_refused_by_the_origin(proof: Proof)
     _refused_by_origin(proof, direct, 403, "access_denied", "Invalid API key: the cname-api-key header is missing")
     _refused_by_origin(proof, lambda: direct(**{"cname-api-key": "f" * 128}), 403, "access_denied",
                        "not the key of any custom domain")
+
+
+def test_a_request_without_any_edge_header_is_refused_by_the_origin(proof: Proof) -> None:
+    """A secret client, which needs no certificate, calling the origin directly: refused there,
+    though the very same request through the edge gets a token. (Its API has no proof-of-possession
+    policy, unlike the payments API, so that a secret is all it takes.)"""
+    reports = "https://api.example.com/reports"
+    server = proof.mgmt("POST", "/resource-servers", json={"name": "Reports", "identifier": reports,
+                                                            "scopes": [{"value": "read"}]})
+    app = proof.mgmt("POST", "/clients", json={"name": "backend", "app_type": "non_interactive",
+                                               "token_endpoint_auth_method": "client_secret_post",
+                                               "grant_types": ["client_credentials"]})
+    proof.mgmt("POST", "/client-grants", json={"client_id": app["client_id"], "audience": reports, "scope": ["read"]})
+    body = {"grant_type": "client_credentials", "client_id": app["client_id"],
+            "client_secret": app["client_secret"], "audience": reports}
+    discovery = "/.well-known/openid-configuration"
+
+    def bare(method: str, path: str) -> Response:
+        answer = requests.request(method, f"{proof.origin.url}{path}", data=body if method == "POST" else None,
+                                  verify=str(proof.origin.ca), timeout=10)
+        return Response(answer.status_code, answer.text, dict(answer.headers), 0, "")
+
+    try:
+        missing = "Invalid API key: the cname-api-key header is missing"
+        _refused_by_origin(proof, lambda: bare("GET", discovery), 403, "access_denied", missing, path=discovery)
+        _refused_by_origin(proof, lambda: bare("POST", TOKEN), 403, "access_denied", missing)
+        # The premise: through the edge, the same client and secret get a token for the custom domain.
+        response, calls, tokens = proof.observe(lambda: proof.edge(DOMAIN, TOKEN, method="POST", data=urlencode(body)))
+        assert response.status == 200, (response.status, response.body)
+        assert [(c["path"], c["status"]) for c in calls] == [(TOKEN, 200)]
+        assert [(t["client_id"], t["authentication"]) for t in tokens] == [(app["client_id"], "client_secret_post")]
+        assert verified_claims(response.json()["access_token"], proof.jwks())["iss"] == f"https://{DOMAIN}/"
+    finally:
+        proof.mgmt("DELETE", f"/clients/{app['client_id']}")
+        proof.mgmt("DELETE", f"/resource-servers/{server['id']}")
 
 
 def test_authorize_is_not_forwarded_from_the_mtls_host(proof: Proof) -> None:

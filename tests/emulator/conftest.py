@@ -128,3 +128,12 @@ def make_certificate(subject: list[tuple[Any, str]] | None = None, *, days: int 
             .serial_number(x509.random_serial_number()).not_valid_before(start)
             .not_valid_after(start + datetime.timedelta(days=days, seconds=7)).sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def make_public_key() -> str:
+    """A fresh PEM public key (RSA 2048, SubjectPublicKeyInfo): a ``public_key`` credential's ``pem``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

@@ -74,7 +74,9 @@ def _created(response: requests.Response) -> dict[str, Any]:
 
 @pytest.fixture
 def tenant(make_emu: Any) -> Tenant:
-    emu = make_emu(auto_dns=True)
+    # With a custom domain origin listener beside the canonical one: every canonical-address test
+    # below also shows that the extra listener changes nothing there.
+    emu = make_emu(auto_dns=True, origin_port=0)
     api = Api(emu)
     domain = api.create(DOMAIN)
     key = api.verify(domain["custom_domain_id"]).json()["cname_api_key"]
@@ -228,6 +230,45 @@ def test_a_host_naming_another_domains_origin_is_refused(tenant: Tenant) -> None
     # A request addressed to an Auth0 edge host is an edge request even without any header.
     _refusal(requests.get(f"{tenant.emu.base_url}/.well-known/jwks.json", headers={"Host": own}, timeout=10),
              403, "access_denied", "header is missing")
+
+
+def test_the_origin_listener_refuses_a_request_that_carries_no_edge_header(tenant: Tenant) -> None:
+    """Auth0's origin for a custom domain answers only requests that bring the domain's key: a client
+    that calls it directly gets nothing, though the same request is answered on the canonical address."""
+    origin = tenant.emu.origin_url
+    assert origin is not None and origin != tenant.emu.base_url
+    secret = {"client_secret": tenant.secret}
+    data = {"grant_type": "client_credentials", "client_id": tenant.secret_client, "audience": API, **secret}
+    before = len(tenant.emu.state.calls())
+    for path in ("/.well-known/openid-configuration", "/.well-known/jwks.json"):
+        _refusal(requests.get(f"{origin}{path}", timeout=10), 403, "access_denied",
+                 "Invalid API key: the cname-api-key header is missing")
+        _refusal(requests.get(f"{origin}{path}", headers={"cname-api-key": "f" * 128}, timeout=10), 403,
+                 "access_denied", "not the key of any custom domain")
+    bare = requests.post(f"{origin}/oauth/token", data=data, timeout=10)
+    _refusal(bare, 403, "access_denied", "Invalid API key: the cname-api-key header is missing")
+    management = {"grant_type": "client_credentials", "client_id": tenant.emu.client_id,
+                  "client_secret": tenant.emu.client_secret, "audience": tenant.emu.audience}
+    _refusal(requests.post(f"{origin}/oauth/token", data=management, timeout=10), 403, "access_denied",
+             "cname-api-key header is missing")
+    assert tenant.issued() == []
+    refused = tenant.emu.state.calls()[before:]
+    assert [(c["path"], c["status"], c["outcome"]) for c in refused] == [
+        ("/.well-known/openid-configuration", 403, "error"), ("/.well-known/openid-configuration", 403, "error"),
+        ("/.well-known/jwks.json", 403, "error"), ("/.well-known/jwks.json", 403, "error"),
+        ("/oauth/token", 403, "error"), ("/oauth/token", 403, "error")]
+
+    # With the key, as the edge sends it, the origin answers as the custom domain.
+    document = requests.get(f"{origin}/.well-known/openid-configuration", headers=tenant.edge_headers(), timeout=10)
+    assert document.status_code == 200 and document.json()["issuer"] == f"https://{DOMAIN}/"
+    through_edge = requests.post(f"{origin}/oauth/token", data=data, headers=tenant.edge_headers(), timeout=10)
+    assert through_edge.status_code == 200, through_edge.text
+    assert verified_claims(through_edge.json()["access_token"], tenant.jwks())["iss"] == f"https://{DOMAIN}/"
+    # The canonical listener is unchanged: the bare request is answered there, as the tenant.
+    canonical = tenant.token(tenant.secret_client, **secret)
+    assert canonical.status_code == 200, canonical.text
+    assert verified_claims(canonical.json()["access_token"], tenant.jwks())["iss"] == tenant.emu.base_url + "/"
+    assert [item["custom_domain_id"] for item in tenant.issued()] == [tenant.domain_id, None]
 
 
 # ---------------------------------------------------------------------- proof of possession

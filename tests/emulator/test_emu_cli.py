@@ -72,6 +72,34 @@ def test_cli_sigint_and_quiet(cli: list[subprocess.Popen[str]]) -> None:
     assert proc.stderr is not None and proc.stderr.read() == ""  # no per-request logging
 
 
+def test_cli_origin_port_serves_only_edge_requests(cli: list[subprocess.Popen[str]]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROVIDER) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "auth0_mtls.emulator", "--port", "0", "--origin-port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    cli.append(proc)
+    assert proc.stdout is not None
+    first, ready = proc.stdout.readline().rstrip("\n"), proc.stdout.readline().rstrip("\n")
+    origin = re.fullmatch(r"Custom domain origin: (http://127\.0\.0\.1:\d+)", first)
+    url = LINE.match(ready)
+    assert origin and url, (first, ready)
+    assert origin.group(1) != url.group(1)
+    path = "/.well-known/openid-configuration"
+    assert requests.get(f"{url.group(1)}{path}", timeout=10).status_code == 200
+    refused = requests.get(f"{origin.group(1)}{path}", timeout=10)
+    assert refused.status_code == 403 and refused.json()["error"] == "access_denied"
+    assert "cname-api-key header is missing" in refused.json()["error_description"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+
+
+def test_cli_help_names_the_origin_port() -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROVIDER)}
+    result = subprocess.run([sys.executable, "-m", "auth0_mtls.emulator", "--help"],
+                            capture_output=True, text=True, env=env, timeout=30)
+    assert result.returncode == 0 and "--origin-port PORT" in result.stdout
+    assert "cname-api-key" in " ".join(result.stdout.split())
+
+
 def test_cli_rejects_bad_rate() -> None:
     env = {**os.environ, "PYTHONPATH": str(PROVIDER)}
     result = subprocess.run([sys.executable, "-m", "auth0_mtls.emulator", "--rate-limit", "fast"],

@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from auth0_mtls.emulator import ALL_SCOPES, Emulator
 
-from .conftest import Api, fetch_token, make_certificate
+from .conftest import Api, FakeClock, fetch_token, make_certificate, make_public_key
 
 CLIENTS = "/api/v2/clients"
 CRED_ID = re.compile(r"^cred_[A-Za-z0-9]{22}$")
@@ -272,6 +272,86 @@ def test_scopes(make_emu: Callable[..., Emulator]) -> None:
     assert narrow.patch(f"{CLIENTS}/{client_id}", json={}).json()["message"] == (
         "Insufficient scope, expected any of: update:clients,update:client_keys,update:client_credentials,"
         "update:client_token_vault_privileged_access")
+
+
+def test_credential_patch_changes_only_a_public_keys_expiry(make_emu: Callable[..., Emulator],
+                                                              clock: FakeClock) -> None:
+    """PATCH accepts only ``expires_at`` (reference: SDK-v1 "PATCH accepts only expires_at"), which
+    applies to public_key credentials (reference §1.3)."""
+    api = Api(make_emu(clock=clock))
+    client_id = new_client(api)["client_id"]
+    key = add_credential(api, client_id, credential_type="public_key", name="jwt", pem=make_public_key(),
+                         expires_at="2030-01-01T00:00:00.000Z")
+    path = f"{CLIENTS}/{client_id}/credentials/{key['id']}"
+    clock.advance(5)
+    response = api.patch(path, json={"expires_at": "2031-06-30T12:00:00.000Z"})
+    # Not established: the SPEC says 201; the emulator answers 200 as real PATCHes of other
+    # resources documented as 201 do (resource servers).
+    assert response.status_code == 200, response.text
+    changed = response.json()
+    assert changed["expires_at"] == "2031-06-30T12:00:00.000Z"
+    assert changed["updated_at"] == "2027-01-15T08:00:05.000Z" != key["updated_at"]
+    assert {k: v for k, v in changed.items() if k not in ("expires_at", "updated_at")} == {
+        k: v for k, v in key.items() if k not in ("expires_at", "updated_at")}
+    assert api.get(path).json() == changed
+    # An empty body changes nothing, not even updated_at (not established; the emulator's choice).
+    clock.advance(5)
+    assert api.patch(path, json={}).json() == changed
+    # Not established: whether null clears the expiry; the emulator allows it.
+    cleared = api.patch(path, json={"expires_at": None})
+    assert cleared.status_code == 200 and "expires_at" not in cleared.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"name": "renamed"}, "Additional properties not allowed: name"),
+        ({"pem": "x"}, "Additional properties not allowed: pem"),
+        ({"expires_at": 5}, "Expected type string,null but found type integer"),
+        ({"expires_at": ""}, "minimum 1"),
+    ],
+)
+def test_credential_patch_refuses_other_fields(api: Api, body: dict[str, Any], fragment: str) -> None:
+    client_id = new_client(api)["client_id"]
+    key = add_credential(api, client_id, credential_type="public_key", pem=make_public_key())
+    path = f"{CLIENTS}/{client_id}/credentials/{key['id']}"
+    response = api.patch(path, json=body)
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["message"]
+    assert api.get(path).json() == key
+
+
+@pytest.mark.parametrize("kind", ["x509_cert", "cert_subject_dn"])
+def test_credential_patch_refuses_a_certificates_expiry(api: Api, kind: str) -> None:
+    # Not established: Auth0's answer to expires_at on a certificate credential. A certificate's
+    # expiry is its notAfter (reference §1.4), so the emulator refuses to change it.
+    client_id = new_client(api)["client_id"]
+    cred = add_credential(api, client_id, credential_type=kind, pem=make_certificate())
+    path = f"{CLIENTS}/{client_id}/credentials/{cred['id']}"
+    response = api.patch(path, json={"expires_at": "2040-01-01T00:00:00.000Z"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "expires_at can only be changed on public_key credentials."
+    assert api.get(path).json() == cred
+
+
+def test_credential_patch_of_unknown_ids(api: Api) -> None:
+    client_id = new_client(api)["client_id"]
+    key = add_credential(api, client_id, credential_type="public_key", pem=make_public_key())
+    unknown = api.patch(f"{CLIENTS}/{client_id}/credentials/cred_0000000000000000000000", json={})
+    assert unknown.status_code == 404 and unknown.json()["errorCode"] == "inexistent_credential"
+    no_client = api.patch(f"{CLIENTS}/nope/credentials/{key['id']}", json={})
+    assert no_client.status_code == 404 and no_client.json()["errorCode"] == "inexistent_client"
+
+
+def test_credential_patch_needs_its_scope(make_emu: Callable[..., Emulator]) -> None:
+    # The SPEC's scope for this PATCH (reference §1.2).
+    api = Api(make_emu(scopes=[s for s in ALL_SCOPES if s != "update:client_credentials"]))
+    client_id = new_client(api)["client_id"]
+    key = add_credential(api, client_id, credential_type="public_key", pem=make_public_key())
+    denied = api.patch(f"{CLIENTS}/{client_id}/credentials/{key['id']}", json={"expires_at": "2031-01-01"})
+    assert denied.status_code == 403
+    assert denied.json()["message"] == "Insufficient scope, expected any of: update:client_credentials"
+    assert api.get(f"{CLIENTS}/{client_id}/credentials/{key['id']}").json() == key
 
 
 def test_proof_of_possession_and_compliance(api: Api) -> None:

@@ -17,6 +17,7 @@ How the SDK is pointed at plain http on loopback:
 
 from __future__ import annotations
 
+import datetime
 import time
 from typing import Any, Callable, Iterator
 
@@ -257,11 +258,12 @@ def test_clients_and_credentials_via_sdk(sdk: Sdk) -> None:
         ClientCredential,
         CreateClientResponseContent,
         GetClientResponseContent,
+        PatchClientCredentialResponseContent,
         PostClientCredentialResponseContent,
         UpdateClientResponseContent,
     )
 
-    from .conftest import make_certificate
+    from .conftest import make_certificate, make_public_key
 
     clients = sdk.client.clients
     created = clients.create(name="sdk-app", app_type="non_interactive",
@@ -277,6 +279,17 @@ def test_clients_and_credentials_via_sdk(sdk: Sdk) -> None:
     assert [item.id for item in listed] == [cred.id, ca.id]
     assert all(isinstance(item, ClientCredential) for item in listed)
     assert clients.credentials.get(created.client_id, ca.id).subject_dn == "CN=sdk"
+    # PATCH takes only expires_at, which applies to public_key credentials.
+    key = clients.credentials.create(created.client_id, credential_type="public_key", name="jwt",
+                                     pem=make_public_key())
+    when = datetime.datetime(2031, 6, 30, 12, tzinfo=datetime.timezone.utc)
+    changed = clients.credentials.update(created.client_id, key.id, expires_at=when)
+    assert isinstance(changed, PatchClientCredentialResponseContent)
+    assert (changed.id, changed.kid, changed.expires_at) == (key.id, key.kid, when)
+    with pytest.raises(BadRequestError) as certificate:
+        clients.credentials.update(created.client_id, cred.id, expires_at=when)
+    assert certificate.value.body["message"] == "expires_at can only be changed on public_key credentials."
+    clients.credentials.delete(created.client_id, key.id)
 
     attached = clients.update(created.client_id, client_authentication_methods={
         "self_signed_tls_client_auth": {"credentials": [{"id": cred.id}]}}, token_endpoint_auth_method=None)

@@ -2,8 +2,9 @@
 
 Prints ``Auth0 Management API emulator listening on <url>`` once the socket is bound, so
 that scripts can start it with ``--port 0`` and parse the URL; it is the last line printed
-at startup and means "ready". With ``--tls`` (and no ``--tls-cert``) the line before it is
-``CA certificate: <path>``, the private CA a client must trust; the file lives until exit.
+at startup and means "ready". With ``--tls`` (and no ``--tls-cert``) a line before it is
+``CA certificate: <path>``, the private CA a client must trust; the file lives until exit. With
+``--origin-port`` a line before it is ``Custom domain origin: <url>``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve https with a private CA generated for this run (its path is printed)")
     parser.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain) file")
     parser.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    parser.add_argument("--origin-port", type=int, default=None, metavar="PORT",
+                        help="also listen on this port (0 picks a free one) as the custom domains' origin, the "
+                             "address an edge proxies to: every request there must carry a custom domain's "
+                             "cname-api-key (else 403 access_denied), as on Auth0's <tenant>.edge.tenants "
+                             "origin; its URL is printed as 'Custom domain origin: <url>'")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         tls=args.tls,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        origin_port=args.origin_port,
     )
     stop = threading.Event()
 
@@ -97,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if emulator.ca_path is not None:
             print(f"CA certificate: {emulator.ca_path}", flush=True)
+        if emulator.origin_url is not None:
+            print(f"Custom domain origin: {emulator.origin_url}", flush=True)
         print(f"Auth0 Management API emulator listening on {emulator.base_url}", flush=True)
         # A timed wait keeps the main thread responsive to signals.
         while not stop.wait(0.5):

@@ -33,6 +33,9 @@ class Emulator:
     ``(rate, per_seconds, burst)`` tuple, or ``None`` to disable the bucket.
     ``tls=True`` serves https with a private CA generated for this run (its certificate at
     :attr:`ca_path`); ``tls_cert``/``tls_key`` serve a given certificate instead.
+    ``origin_port`` (0 picks a free one) adds a second listener of the same tenant, on the same
+    host and with the same TLS, that stands for its custom domains' origin (:attr:`origin_url`): an
+    edge proxies there, and every request must bring a custom domain's ``cname-api-key``.
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class Emulator:
         tls: bool = False,
         tls_cert: str | Path | None = None,
         tls_key: str | Path | None = None,
+        origin_port: int | None = None,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
@@ -80,6 +84,9 @@ class Emulator:
         self.dispatcher = Dispatcher(self.state, self._stopping)
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
+        self._origin_port = origin_port
+        self._origin: HttpServer | None = None
+        self._origin_thread: threading.Thread | None = None
         self._site: Site | None = None
         self.tls = tls or tls_cert is not None
         self._tls_files = (Path(tls_cert), Path(tls_key)) if tls_cert is not None and tls_key is not None else None
@@ -108,6 +115,13 @@ class Emulator:
             name=f"auth0-emulator-{self.port}", daemon=True,
         )
         self._thread.start()
+        if self._origin_port is not None:
+            self._origin = HttpServer((self._host, self._origin_port), self, context, custom_domain_origin=True)
+            self._origin_thread = threading.Thread(
+                target=self._origin.serve_forever, kwargs={"poll_interval": 0.02},
+                name=f"auth0-emulator-origin-{self._origin.server_address[1]}", daemon=True,
+            )
+            self._origin_thread.start()
         return self
 
     def stop(self) -> None:
@@ -115,12 +129,16 @@ class Emulator:
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
-        server.close_all_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        origin, self._origin = self._origin, None
+        for listener, thread in ((server, self._thread), (origin, self._origin_thread)):
+            if listener is None:
+                continue
+            listener.shutdown()
+            listener.close_all_connections()
+            listener.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+        self._thread = self._origin_thread = None
         if self._tls_dir is not None:
             shutil.rmtree(self._tls_dir, ignore_errors=True)
             self._tls_dir = None
@@ -156,6 +174,13 @@ class Emulator:
     @property
     def base_url(self) -> str:
         return f"{self.scheme}://{self._host}:{self.port}"
+
+    @property
+    def origin_url(self) -> str | None:
+        """The custom domain origin listener's URL (``origin_port``), or None without one."""
+        if self._origin is None:
+            return None
+        return f"{self.scheme}://{self._host}:{self._origin.server_address[1]}"
 
     @property
     def domain(self) -> str:

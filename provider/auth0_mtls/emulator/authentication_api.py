@@ -13,8 +13,10 @@ Two ways in:
   custom domain is identified by its key (each key belongs to one domain; the digests are compared
   in constant time, every domain's), and a ``Host`` that names a known origin must name this
   domain's. A request that carries the key, any ``client-certificate*`` header, or a ``Host``
-  under Auth0's edge suffix is an edge request: without a valid key it is refused, so a client
-  that bypasses the edge cannot present a certificate by header.
+  under Auth0's edge suffix is an edge request, and so is every request to a listener marked as
+  the custom domain's origin (``Emulator(origin_port=…)``, ``--origin-port``): without a valid key
+  it is refused, so a client that bypasses the edge gets neither a token nor a document there,
+  and cannot present a certificate by header anywhere.
 
 Behind the edge, the two hosts (``<domain>`` and ``mtls.<domain>``) reach the same origin and
 cannot be told apart by ``Host``: a request "came through ``mtls.<domain>``" when it carries a
@@ -72,8 +74,10 @@ GRANT_HELP = "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
 
 
 def via_edge(request: Request) -> bool:
-    """Whether the request claims to come through a customer edge (and so must prove it)."""
-    if any(name in request.headers for name in EDGE_HEADERS):
+    """Whether the request claims to come through a customer edge (and so must prove it). On a
+    listener that stands for a custom domain's origin every request does: Auth0's origin for a
+    self-managed domain has no canonical-address behaviour to fall back to."""
+    if request.site.custom_domain_origin or any(name in request.headers for name in EDGE_HEADERS):
         return True
     return host_of(request).endswith("." + EDGE_SUFFIX)
 

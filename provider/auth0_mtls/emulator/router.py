@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -51,6 +51,13 @@ class Site:
     # ``host:port`` spellings of the emulator's own loopback address (lower case): the only
     # Host values its admin surface answers to.
     authorities: frozenset[str] = frozenset()
+    # Set on a listener that stands for a custom domain's origin (Auth0's
+    # ``<tenant>-cd-<id>.edge.tenants.<region>.auth0.com``): every request reaching it came "through
+    # an edge" and must bring the domain's ``cname-api-key``; the canonical address is elsewhere.
+    custom_domain_origin: bool = False
+
+    def as_custom_domain_origin(self) -> "Site":
+        return replace(self, custom_domain_origin=True)
 
     @property
     def origins(self) -> frozenset[str]:

@@ -54,8 +54,10 @@ class HttpServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: "Emulator",
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None, *, custom_domain_origin: bool = False) -> None:
         self.emulator = emulator
+        # A custom domain's origin: the emulator's Site, marked so (see Site.custom_domain_origin).
+        self.custom_domain_origin = custom_domain_origin
         # With a context, each connection's handshake runs in that connection's own thread
         # (see _Handler.setup), never in the accept loop: a slow client cannot stall others.
         self.ssl_context = ssl_context
@@ -234,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self._send(Reply(error.status, error.body(), {"Connection": "close"}))
                 return
-            request = Request.build(self.command, self.path, Headers(self.headers.items()), raw, emulator.site)
+            site = emulator.site.as_custom_domain_origin() if self.server.custom_domain_origin else emulator.site
+            request = Request.build(self.command, self.path, Headers(self.headers.items()), raw, site)
             reply = emulator.dispatcher.handle(request)
             if reply is None:
                 self._drop()
