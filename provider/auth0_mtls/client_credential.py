@@ -10,6 +10,7 @@ Layout: schema and pure mappings, then the provider hooks, then the ``Resource``
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional
@@ -44,8 +45,13 @@ OUTPUTS = (*DERIVED, "created_at", "tenant_host")
 # private key pasted into `pem` must not reach the terminal. The message itself names `pem`.
 PEM_FAILURE_PROPERTY = ""
 REDACTED = "[not kept: pem held a private key]"
-# Two identical credentials made this close together are one create whose first response was lost.
-DUPLICATE_WINDOW = timedelta(minutes=10)
+# A look-alike stamped this much before the moment this create's first POST left still counts as
+# its copy. That moment is put on Auth0's clock (see `is_duplicate`), so the provider's own clock,
+# which may be off by minutes, plays no part; what is left is the disagreement between the clocks
+# of the Auth0 servers that stamped the two copies, plus millisecond rounding. Servers kept by NTP
+# agree to well under a second; 5 seconds is a wide margin for that while a look-alike made
+# elsewhere must still fall within seconds of this create, not minutes, to be taken for a copy.
+CLOCK_SKEW = timedelta(seconds=5)
 
 
 # -- pure mappings ------------------------------------------------------------------------------
@@ -219,8 +225,18 @@ def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
     return {key: outs.get(key) for key in (*INPUTS, *DERIVED)}
 
 
-def is_duplicate(candidate: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
-    """Whether ``candidate`` is a second copy of ``kept`` made by a retried create."""
+def is_duplicate(candidate: Mapping[str, Any], kept: Mapping[str, Any], since_first_post: timedelta) -> bool:
+    """Whether ``candidate`` may be a second copy of ``kept`` made by a retried create: it looks the
+    same and Auth0 stamped it no earlier than when the first POST was sent.
+
+    ``since_first_post`` is the time (measured on a monotonic clock) from sending the first POST to
+    receiving the answer that gave ``kept``. Auth0 stamped ``kept`` before that answer left, so the
+    first POST reached Auth0 no earlier than ``kept.created_at - since_first_post`` on Auth0's own
+    clock: a bound that errs only towards keeping a copy, never towards deleting an older credential.
+
+    A copy that looks the same and is that recent may still be someone else's, made in those
+    seconds; if it is attached to the client, Auth0 refuses to delete it and it is kept (see
+    ``_remove_duplicates``)."""
     if candidate.get("id") == kept.get("id"):
         return False
     for key in ("credential_type", "name"):
@@ -232,7 +248,7 @@ def is_duplicate(candidate: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
     elif normalize_dn(str(candidate.get("subject_dn") or "")) != normalize_dn(str(kept.get("subject_dn") or "")):
         return False
     made, ours = parse_timestamp(candidate.get("created_at")), parse_timestamp(kept.get("created_at"))
-    return made is not None and ours is not None and abs(made - ours) <= DUPLICATE_WINDOW
+    return made is not None and ours is not None and made >= ours - since_first_post - CLOCK_SKEW
 
 
 def describe(props: Mapping[str, Any], credential_id: str | None = None) -> str:
@@ -266,12 +282,13 @@ class ClientCertificateCredentialProvider(Auth0Provider):
         client = self.client_for(inputs.get(TENANT))
         api = ClientsApi(client)
         client_id = str(inputs["client_id"])
+        first_post = time.monotonic()
         try:
             obj, maybe_applied = api.create_credential(client_id, expand_create(inputs))
         except ApiError as exc:
             raise _with_advice(exc, inputs) from None
         if maybe_applied:
-            self._remove_duplicates(api, client_id, obj)
+            self._remove_duplicates(api, client_id, obj, timedelta(seconds=time.monotonic() - first_post))
         for note in compare_with_auth0(obj, inputs):
             warn(f"credential {obj['id']} on client {client_id}: {note}")
         info(f"client {client_id}: created credential {obj['id']} ({inputs['credential_type']}, "
@@ -279,14 +296,27 @@ class ClientCertificateCredentialProvider(Auth0Provider):
         return CreateResult(obj["id"], {**flatten(obj, inputs), **self.tenant_outputs(client, inputs)})
 
     @staticmethod
-    def _remove_duplicates(api: ClientsApi, client_id: str, kept: Mapping[str, Any]) -> None:
+    def _remove_duplicates(api: ClientsApi, client_id: str, kept: Mapping[str, Any],
+                           since_first_post: timedelta) -> None:
         """The POST's first response was lost and the retry created the credential again: delete
-        the copy nobody knows about, so the pool (4 at most) does not fill with orphans."""
+        the copy nobody knows about, so the pool (4 at most) does not fill with orphans.
+
+        A copy nobody knows about is attached to no slot (its id was never seen). Auth0 refuses to
+        delete a credential a slot still lists, atomically, so that refusal is the attachment check:
+        reading the client first would cost a call and could be stale by the time of the DELETE."""
         for candidate in api.list_credentials(client_id):
-            if is_duplicate(candidate, kept):
+            if not is_duplicate(candidate, kept, since_first_post):
+                continue
+            try:
                 api.delete_credential(client_id, candidate["id"])
-                info(f"client {client_id}: the create response was lost in transit and the retry made a second "
-                     f"copy; deleted {candidate['id']} and kept {kept['id']}")
+            except ApiError as exc:
+                if exc.status == 400 and "still associated" in exc.api_message:
+                    info(f"client {client_id}: credential {candidate['id']} looks like {kept['id']} and was made "
+                         "around the time of this create, but the client uses it, so it is someone else's; kept it")
+                    continue
+                raise
+            info(f"client {client_id}: the create response was lost in transit and the retry made a second "
+                 f"copy; deleted {candidate['id']} and kept {kept['id']}")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.bound_client(props, describe(props, id_))

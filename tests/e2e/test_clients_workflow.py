@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from auth0_mtls.certificates import parse_certificate
 from certs import make_certificate
 
 from .harness import EmulatorAdmin, Stack, ops, steps
@@ -129,8 +130,6 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
     assert emu.api_calls() == [], "a preview makes no Management API call, not even for a token"
     [cred_step] = [s for s in steps(preview) if "ClientCertificateCredential" in s["urn"]]
     shown = cred_step["newState"]["inputs"]
-    from auth0_mtls.certificates import parse_certificate
-
     facts = parse_certificate(cert.pem)
     assert shown["thumbprint_sha256"] == facts.thumbprint_sha256, "the preview shows the thumbprint"
     assert shown["subject_dn"] == "C=US\nO=Partner A\nCN=partner-a" and shown["expires_at"] == facts.expires_at
@@ -356,11 +355,14 @@ def _bad_specs() -> dict[str, tuple[dict[str, Any], list[str]]]:
     return {
         "two certificates": ({"credentials": [{**cred, "pem": cert.pem + ca_leaf.pem}]}, ["2 certificates"]),
         "garbage": ({"credentials": [{**cred, "pem": "not a certificate"}]}, ["no -----BEGIN CERTIFICATE-----"]),
+        "expired": ({"credentials": [{**cred, "pem": make_certificate(days=-1, starts_days_ago=30).pem}]},
+                    ["pem: the certificate", "expired at"]),
         "subject_dn with x509_cert": ({"credentials": [{**cred, "subject_dn": "CN=b"}]},
                                       ["subject_dn", "cert_subject_dn"]),
         "method vs type": ({"credentials": [cred], "auths": [{**auth, "method": "tls_client_auth"}]},
                            ["credential_ids[0] is a x509_cert credential", "self_signed_tls_client_auth"]),
         "three ids": ({"auths": [{**auth, "credentials": ["cred_a1", "cred_b2", "cred_c3"]}]}, ["at most 2"]),
+        "empty ids": ({"auths": [{**auth, "credentials": []}]}, ["credential_ids is empty"]),
         "unknown mechanism": ({"apis": [{"name": "p", "resource_server_id": IDENTIFIER, "mechanism": "tls",
                                          "required": True}]}, ["mechanism", "mtls, dpop"]),
     }
@@ -373,6 +375,20 @@ def test_bad_input_fails_the_preview_with_no_call(cstack: Stack, emu: EmulatorAd
         assert result.returncode != 0, case
         for text in expected:
             assert text in result.output, (case, text, result.output[-2000:])
+    assert emu.api_calls() == []
+
+
+def test_a_certificate_expiring_soon_warns_in_the_preview(cstack: Stack, emu: EmulatorAdmin):
+    cert = make_certificate(days=10)
+    cstack.write_spec({"credentials": [{"name": "cred", "client_id": "abcDEF0123456789",
+                                        "credential_type": "x509_cert", "pem": cert.pem}]})
+    result = cstack.preview(check=False)
+    assert result.returncode == 0, result.output[-2000:]
+    assert ops(result) == {"ClientCertificateCredential:cred": ["create"]}
+    expires_at = parse_certificate(cert.pem).expires_at
+    warning = re.search(r"auth0-mtls warning: credential 'cred': the certificate \(C=US, O=Partner A, "
+                        r"CN=partner-a\) expires at (\S+), in 9 day\(s\); rotate it soon", result.output)
+    assert warning and warning.group(1) == expires_at, result.output[-2000:]
     assert emu.api_calls() == []
 
 

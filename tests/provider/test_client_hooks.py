@@ -5,6 +5,7 @@ Management API first, the way a user's are made elsewhere."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from auth0_mtls import client_authentication as ca
 from auth0_mtls import client_credential as cc
 from auth0_mtls import resource_server_pop as rs
+from auth0_mtls.certificates import parse_timestamp
 from auth0_mtls.errors import ApiError
 from certs import make_certificate
 from mgmt import IDENTIFIER, Mgmt
@@ -99,6 +101,66 @@ def test_lost_create_response_leaves_exactly_one_credential(emulator_env, mgmt: 
     assert [c["applied"] for c in posts] == [True, True], "the retry made a second copy"
     [only] = mgmt.call("GET", f"/clients/{app['client_id']}/credentials")
     assert only["id"] == created.id
+
+
+def _drop_first_credential_post(emu) -> None:
+    emu.state.add_fault({"method": "POST", "path_regex": r"/api/v2/clients/[^/]+/credentials",
+                         "kind": "drop_after", "count": 1})
+
+
+def _backdate(emu, client_id: str, credential_id: str, by: timedelta) -> None:
+    """Make a credential look as if it was made ``by`` earlier (the emulator's snapshot round trip)."""
+    snapshot = emu.state.snapshot()
+    for item in snapshot["client_credentials"][client_id]:
+        if item["id"] == credential_id:
+            stamp = (parse_timestamp(item["created_at"]) - by).isoformat(timespec="milliseconds")
+            item["created_at"] = item["updated_at"] = stamp.replace("+00:00", "Z")
+    emu.state.load(snapshot)
+
+
+def test_lost_create_response_keeps_a_look_alike_made_earlier_by_someone_else(emulator_env, mgmt: Mgmt, capsys):
+    app = mgmt.create_client()
+    cid = app["client_id"]
+    inputs = credential(cid)
+    # Same certificate, same name, made a minute ago elsewhere (the dashboard, another stack).
+    theirs = mgmt.call("POST", f"/clients/{cid}/credentials", 201, json={
+        "credential_type": "x509_cert", "name": inputs["name"], "pem": inputs["pem"]})
+    _backdate(emulator_env, cid, theirs["id"], timedelta(minutes=1))
+    _drop_first_credential_post(emulator_env)
+    emulator_env.state.clear_calls()
+    created = cc.ClientCertificateCredentialProvider().create(inputs)
+    assert api_calls(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
+                                       "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
+    [deleted] = [c["path"] for c in emulator_env.state.calls() if c["method"] == "DELETE"]
+    assert not deleted.endswith(theirs["id"]) and not deleted.endswith(created.id)
+    live = {c["id"] for c in mgmt.call("GET", f"/clients/{cid}/credentials")}
+    assert live == {theirs["id"], created.id}, "their credential and ours remain; only the copy is gone"
+    assert "second copy; deleted" in capsys.readouterr().err
+
+
+def test_lost_create_response_keeps_a_recent_look_alike_the_client_uses(emulator_env, mgmt: Mgmt, capsys):
+    app = mgmt.create_client()
+    cid = app["client_id"]
+    inputs = credential(cid)
+    # Made and attached elsewhere moments before this create: inside the clock-skew allowance, so
+    # only the attachment tells it apart from a copy.
+    theirs = mgmt.call("POST", f"/clients/{cid}/credentials", 201, json={
+        "credential_type": "x509_cert", "name": inputs["name"], "pem": inputs["pem"]})
+    mgmt.call("PATCH", f"/clients/{cid}", json={
+        "client_authentication_methods": {"self_signed_tls_client_auth": {"credentials": [{"id": theirs["id"]}]}},
+        "token_endpoint_auth_method": None})
+    _drop_first_credential_post(emulator_env)
+    emulator_env.state.clear_calls()
+    created = cc.ClientCertificateCredentialProvider().create(inputs)
+    deletes = [c for c in emulator_env.state.calls() if c["method"] == "DELETE"]
+    assert sorted(c["status"] for c in deletes) == [204, 400], "the copy went; Auth0 refused to delete theirs"
+    assert len(api_calls(emulator_env)) == 5, "no read of the client: the DELETE's refusal is the check"
+    live = {c["id"] for c in mgmt.call("GET", f"/clients/{cid}/credentials")}
+    assert live == {theirs["id"], created.id}
+    assert mgmt.client(cid)["client_authentication_methods"]["self_signed_tls_client_auth"]["credentials"] == \
+        [{"id": theirs["id"]}]
+    err = capsys.readouterr().err
+    assert f"credential {theirs['id']} looks like {created.id}" in err and "kept it" in err, err
 
 
 def test_deleting_an_attached_credential_explains_what_to_do(emulator_env, mgmt: Mgmt):

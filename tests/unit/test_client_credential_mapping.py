@@ -1,6 +1,9 @@
+from datetime import datetime, timedelta
+
 from pulumi.output import Unknown
 
 from auth0_mtls import client_credential as cc
+from auth0_mtls.certificates import parse_timestamp
 from auth0_mtls.validation import UNKNOWN
 from certs import RECORDED_PEM, RECORDED_SUBJECT_DN, RECORDED_THUMBPRINT, make_certificate
 
@@ -161,15 +164,35 @@ def test_refresh_round_trip_has_no_diff():
 
 
 def test_duplicates_from_a_retried_create_are_recognised():
+    kept = REAL_X509  # stamped 17:28:44.045 by the attempt whose answer arrived
+    took = timedelta(seconds=3)  # from sending the first POST to that answer
+    copy = {**REAL_X509, "id": "cred_other", "created_at": "2025-11-18T17:28:42.500Z"}
+    assert cc.is_duplicate(copy, kept, took), "made by the first attempt"
+    assert cc.is_duplicate({**copy, "created_at": "2025-11-18T17:28:44.900Z"}, kept, took), \
+        "a first attempt Auth0 handled after the retry is a copy too"
+    assert not cc.is_duplicate(kept, kept, took)
+    assert not cc.is_duplicate({**copy, "name": "other"}, kept, took)
+    assert not cc.is_duplicate({**copy, "credential_type": "cert_subject_dn"}, kept, took)
+    assert not cc.is_duplicate({**copy, "thumbprint_sha256": "x"}, kept, took)
+    assert cc.is_duplicate({**REAL_DN, "id": "cred_2"}, REAL_DN, took)
+    assert not cc.is_duplicate({**REAL_DN, "id": "cred_2", "subject_dn": "CN=x"}, REAL_DN, took)
+    assert not cc.is_duplicate({**copy, "created_at": None}, kept, took)
+
+
+def test_a_look_alike_made_before_the_first_post_is_not_a_copy():
     kept = REAL_X509
-    copy = {**REAL_X509, "id": "cred_other", "created_at": "2025-11-18T17:28:45.100Z"}
-    assert cc.is_duplicate(copy, kept)
-    assert not cc.is_duplicate(kept, kept)
-    assert not cc.is_duplicate({**copy, "name": "other"}, kept)
-    assert not cc.is_duplicate({**copy, "thumbprint_sha256": "x"}, kept)
-    assert not cc.is_duplicate({**copy, "created_at": "2025-11-17T17:28:45.100Z"}, kept), "a day apart: not ours"
-    assert cc.is_duplicate({**REAL_DN, "id": "cred_2"}, REAL_DN)
-    assert not cc.is_duplicate({**REAL_DN, "id": "cred_2", "subject_dn": "CN=x"}, REAL_DN)
+    took = timedelta(seconds=3)
+    sent = parse_timestamp(kept["created_at"]) - took  # when the first POST reached Auth0, at the latest
+
+    def made(at: datetime) -> dict:
+        return {**REAL_X509, "id": "cred_someone_elses", "created_at": at.isoformat(timespec="milliseconds")}
+
+    assert cc.is_duplicate(made(sent - cc.CLOCK_SKEW), kept, took), "within the clock-skew allowance"
+    assert not cc.is_duplicate(made(sent - cc.CLOCK_SKEW - timedelta(milliseconds=1)), kept, took)
+    assert not cc.is_duplicate(made(sent - timedelta(minutes=1)), kept, took), "a minute earlier: someone else's"
+    assert not cc.is_duplicate(made(sent - timedelta(days=1)), kept, took)
+    # A longer create (retries backing off) widens the bound by exactly that time.
+    assert cc.is_duplicate(made(sent - timedelta(minutes=1)), kept, took + timedelta(minutes=1))
 
 
 def test_declared_type_lookup_is_by_identity_only():
