@@ -452,8 +452,9 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any], live: Mapping[str, An
                      if ctype is None]
         if unchecked:
             needed = TYPE_BY_METHOD.get(str(inputs.get("method")), "?")
-            hints.append(f"{', '.join(unchecked)} come(s) from outside this program, so the preview could not check "
-                         f"them: method {inputs.get('method')} needs existing {needed} credentials of this client")
+            hints.append(f"the preview could not check the type of {', '.join(unchecked)} (an id created outside this "
+                         "program, or not passed as a ClientCertificateCredential's credential_id Output "
+                         f"itself): method {inputs.get('method')} needs existing {needed} credentials of this client")
         alg = (live.get("jwt_configuration") or {}).get("alg")
         if alg and alg != "RS256":
             hints.append(f"the client signs with {alg}; Auth0 documents jwt_configuration.alg RS256 as required for "
