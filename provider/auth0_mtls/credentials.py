@@ -20,12 +20,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import ssl
+import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit
 
 from .certificates import private_key_label
-from .errors import ConfigurationError
+from .errors import CaBundleError, ConfigurationError
 from .validation import host_name_problem
 
 DEFAULT_NAMESPACE = "auth0"
@@ -41,6 +44,11 @@ CA_BUNDLE = "caBundle"  # the stack config key (in any namespace) naming the CA 
 CA_BUNDLE_ENVIRONMENT = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 DEFAULT_CA_SOURCE = "the default CA bundle"
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+# A CA bundle is small (a system's full bundle is about 200 KiB): a larger file is not one, and is
+# refused before it is read.
+CA_BUNDLE_MAX_BYTES = 1024 * 1024
+# The names OpenSSL looks certificates up by in a directory: <subject hash>.<n> (.r<n> for CRLs).
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.r?[0-9]+")
 # Pulumi config namespaces are project-name-like: no colon, no spaces.
 NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
@@ -150,27 +158,111 @@ def how_to_set_ca_bundle(namespace: str = DEFAULT_NAMESPACE) -> str:
 
 
 def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE) -> str:
-    """The bundle as the provider will read it, or ConfigurationError. A relative path is made
+    """The bundle as the provider will read it, or CaBundleError. A relative path is made
     absolute against the working directory, which in the provider process is the Pulumi program's.
-    No certificate is parsed here (that happens once per process, when the first connection needs
-    it), and PEM text is never echoed: not even text that does not start with its armour, such as
-    ``openssl pkcs12 -nodes`` output, whose "Bag Attributes" lines come first."""
-    label = private_key_label(value)
-    if label:
-        raise ConfigurationError(f"{source} holds a private key ({label}); it takes CA certificates only: remove the "
-                                 "key from it, and treat that key as exposed. The value is not shown here.")
+
+    The bundle is loaded here as the first connection will load it (OpenSSL, through ``ssl``), so
+    a preview refuses what the first call would: a file or text with no certificate OpenSSL can
+    read, or one holding a private key. A file is read only if it is a regular file of at most
+    ``CA_BUNDLE_MAX_BYTES``; a directory must hold the hashed names OpenSSL looks certificates up by.
+    Each bundle is checked once per process (a file again when it changes). Messages name the file,
+    never its content, and PEM text is never echoed: not even text that does not start with its
+    armour, such as ``openssl pkcs12 -nodes`` output, whose "Bag Attributes" lines come first."""
     if "-----BEGIN" in value:
-        if PEM_CERTIFICATE not in value:
-            raise ConfigurationError(f"{source} holds PEM text without a certificate ({PEM_CERTIFICATE}); give the "
-                                     f"CA certificate(s): {how_to_set_ca_bundle(namespace)}")
+        problem = _text_problem(value)
+        if problem:
+            raise CaBundleError(f"{source} {problem}: {how_to_set_ca_bundle(namespace)}", source)
         return value
     path = os.path.abspath(os.path.expanduser(value))
-    if not os.path.exists(path):
-        raise ConfigurationError(f"{source} names {value!r}, which does not exist; it must name the CA bundle the "
-                                 f"tenant's certificate chains to: {how_to_set_ca_bundle(namespace)}")
-    if not os.access(path, os.R_OK):
-        raise ConfigurationError(f"{source} names {value!r}, which this process cannot read")
+    named = f"{source} names {value!r}"
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise CaBundleError(f"{named}, which does not exist; it must name the CA bundle the tenant's certificate "
+                            f"chains to: {how_to_set_ca_bundle(namespace)}", source) from None
+    except OSError as exc:
+        raise CaBundleError(f"{named}, which this process cannot read ({exc.strerror})", source) from None
+    if stat.S_ISDIR(status.st_mode):
+        problem = _directory_problem(path)
+        if problem:
+            raise CaBundleError(f"{source} names the directory {value!r}, {problem}", source)
+        return path
+    if not stat.S_ISREG(status.st_mode):
+        raise CaBundleError(f"{named}, which is not a regular file (nor a directory); give a PEM file: "
+                            f"{how_to_set_ca_bundle(namespace)}", source)
+    if status.st_size > CA_BUNDLE_MAX_BYTES:
+        raise CaBundleError(f"{named}, which is larger than 1 MiB ({status.st_size} bytes): not a CA bundle (a "
+                            f"system's full bundle is about 200 KiB); give the CA certificate(s) the tenant's "
+                            f"certificate chains to: {how_to_set_ca_bundle(namespace)}", source)
+    problem = _file_problem(path, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size)
+    if problem:
+        raise CaBundleError(f"{named}, which {problem}: {how_to_set_ca_bundle(namespace)}", source)
     return path
+
+
+def _private_key_problem(label: str, where: str) -> str:
+    return (f"holds a private key ({label}); it takes CA certificates only: remove the key from {where}, and treat "
+            "that key as exposed. The content is not shown here. To trust another bundle instead")
+
+
+@lru_cache(maxsize=16)
+def _text_problem(text: str) -> str | None:
+    """What is wrong with PEM text given as the bundle, or None; the words follow its source."""
+    label = private_key_label(text)
+    if label:
+        return _private_key_problem(label, "it")
+    if PEM_CERTIFICATE not in text:
+        return f"holds PEM text without a certificate ({PEM_CERTIFICATE}); give the CA certificate(s)"
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=text)
+    except (ssl.SSLError, ValueError) as exc:
+        # The words of the error the first connection would raise (transport.tls_context).
+        return (f"(its PEM text) could not be read as CA certificates ({type(exc).__name__}: "
+                f"{getattr(exc, 'reason', None) or 'not PEM'}); give a PEM bundle")
+    return None
+
+
+@lru_cache(maxsize=16)
+def _file_problem(path: str, device: int, inode: int, mtime_ns: int, size: int) -> str | None:
+    """What is wrong with a regular file given as the bundle, or None. The identity and change time
+    key the cache: a file edited between two checks is read again."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(CA_BUNDLE_MAX_BYTES + 1)
+    except OSError as exc:
+        return f"this process cannot read ({exc.strerror})"
+    if len(data) > CA_BUNDLE_MAX_BYTES:
+        return "is larger than 1 MiB: not a CA bundle; give the CA certificate(s)"
+    text = data.decode("latin-1")  # every byte maps to one character: the armour search sees the file as is
+    label = private_key_label(text)
+    if label:
+        return _private_key_problem(label, "the file")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=path)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        if "-----BEGIN" not in text and data[:1] == b"\x30":  # an ASN.1 SEQUENCE: DER, not PEM
+            return ("holds DER, not PEM; convert it (`openssl x509 -inform der -in ca.der -out ca.pem`) and give "
+                    "the PEM file")
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or "not PEM"
+        return f"holds no CA certificate OpenSSL can read ({type(exc).__name__}: {reason}); give a PEM bundle"
+    if not context.get_ca_certs():
+        return f"holds no CA certificate ({PEM_CERTIFICATE}); give a PEM bundle"
+    return None
+
+
+def _directory_problem(path: str) -> str | None:
+    """What is wrong with a directory given as the bundle, or None. OpenSSL finds a certificate in
+    it only by the hash of the issuer's name (``1a2b3c4d.0``), when a connection needs one: a
+    directory without such names can verify nothing. The files themselves are read then, not here."""
+    try:
+        names = os.listdir(path)
+    except OSError as exc:
+        return f"which this process cannot read ({exc.strerror})"
+    if not any(_HASHED_NAME.fullmatch(name) for name in names):
+        return (f"which holds no certificate under a hashed name (such as 1a2b3c4d.0), the only names OpenSSL looks "
+                f"certificates up by: run `openssl rehash {path}`, or give a PEM file of the CA certificate(s)")
+    return None
 
 
 def _is_loopback(host: str) -> bool:

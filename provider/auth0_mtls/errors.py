@@ -67,6 +67,19 @@ class RateLimitError(ApiError):
     """Auth0 kept answering 429 for longer than the configured retry budget."""
 
 
+class CaBundleError(ConfigurationError):
+    """The CA bundle a tenant's connections would trust is unusable. ``source`` is where it was
+    named: a stack config key (``auth0-eu:caBundle``) or an environment variable."""
+
+    def __init__(self, message: str, source: str) -> None:
+        super().__init__(message)
+        self.source = source
+
+    @property
+    def from_stack_config(self) -> bool:
+        return ":" in self.source  # config keys are namespaced; variable names have no colon
+
+
 class TenantMismatch(ConfigurationError):
     """A resource's stack config namespace now points at another tenant than the one it lives in;
     refused before any call, so neither tenant is touched."""

@@ -32,7 +32,7 @@ from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
 from . import credentials
 from .credentials import DEFAULT_NAMESPACE, NAMESPACE, Credentials, same_host
-from .errors import ConfigurationError, TenantMismatch
+from .errors import CaBundleError, ConfigurationError, TenantMismatch
 from .validation import Failure, is_unknown
 
 if TYPE_CHECKING:
@@ -99,6 +99,18 @@ def mismatch_message(what: str, namespace: str, recorded: str, configured: str) 
             f"namespace (`pulumi config set <name>:domain {configured}` and its clientId/clientSecret or apiToken) "
             f"and set the resource's `tenant` input to <name>: the preview then shows a replacement. To forget the "
             f"resource without touching either tenant: `pulumi state delete <urn>`.")
+
+
+def recorded_config_note(exc: ConfigurationError, news: Mapping[str, Any] | None) -> str:
+    """For a CA bundle named in stack config and found unusable by ``read`` or ``delete``
+    (``news`` is None): a plain `pulumi refresh` or `pulumi destroy` configures the provider from
+    the config recorded by the last update, so fixing the key alone changes nothing there. An
+    update runs the program and has the current config; a variable applies at once."""
+    if news is not None or not isinstance(exc, CaBundleError) or not exc.from_stack_config:
+        return ""
+    return (f". If {exc.source} is already fixed in stack config: plain `pulumi refresh` and `pulumi destroy` "
+            "use the stack config recorded by the last update; run `pulumi refresh --run-program` or "
+            "`pulumi destroy --run-program` to use the current one (or `pulumi up` first)")
 
 
 class Auth0Provider(ResourceProvider):
@@ -207,7 +219,13 @@ class Auth0Provider(ResourceProvider):
         except ConfigurationError as exc:
             where = f" in the Auth0 tenant {recorded}" if recorded else ""
             raise ConfigurationError(f"{what} lives{where} under stack config namespace {namespace!r}, "
-                                     f"which cannot be used: {exc}") from None
+                                     f"which cannot be used: {exc}{recorded_config_note(exc, news)}") from None
         if recorded is not None and not same_host(recorded, creds.tenant):
             raise TenantMismatch(mismatch_message(what, namespace, recorded, creds.tenant))
-        return shared_client(creds)
+        try:
+            return shared_client(creds)  # loads the CA bundle
+        except CaBundleError as exc:
+            note = recorded_config_note(exc, news)
+            if not note:
+                raise
+            raise CaBundleError(f"{exc}{note}", exc.source) from None

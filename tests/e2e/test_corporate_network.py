@@ -116,3 +116,33 @@ def test_the_readmes_pem_text_commands_give_a_tenant_its_ca(tmp_path: Path, tena
     stack.up()
     assert tenant.api_calls() == ["POST /oauth/token", "GET /api/v2/tenants/settings",
                                   "PATCH /api/v2/tenants/settings"]
+
+
+def test_a_bundle_file_holding_a_key_or_no_certificate_fails_the_preview(tmp_path: Path, tenant: NamedTenant,
+                                                                         pulumi_bin: Path) -> None:
+    """A second tenant's caBundle file is read during the preview: `cat ca.pem key.pem > bundle.pem`
+    is refused without the key reaching the output, a file with no certificate too, and neither
+    tenant is called. Before, both passed the preview and failed at the first call of `up`, after
+    the other tenant's changes were applied."""
+    stack = Stack(tmp_path / "stack", "http://127.0.0.1:9", pulumi_bin)  # the default tenant: never reached
+    for name in NETWORK_VARIABLES:
+        stack.env.pop(name, None)
+    stack.set_tenant("auth0-eu", tenant.loopback_url)
+    bundle = stack.project / "eu-bundle.pem"
+    key_pem = tenant.ca.certificate.key_pem
+    stack.run("config", "set", "auth0-eu:caBundle", str(bundle))
+    stack.write_spec({**SPEC, "settings": [{"name": "mtls-eu", "enable_endpoint_aliases": True, "tenant": "auth0-eu"}]})
+
+    for contents, words in ((tenant.ca.cert_pem + key_pem, "holds a private key (PRIVATE KEY)"),
+                            ("not a certificate\n", "holds no CA certificate")):
+        bundle.write_text(contents)
+        failed = stack.preview(check=False)
+        assert failed.returncode != 0
+        assert f"auth0-eu:caBundle names '{bundle}', which {words}" in failed.output, failed.output[-3000:]
+        key_lines = [line for line in key_pem.splitlines() if "-----" not in line]
+        assert not any(line in failed.output for line in key_lines), "the key is never printed"
+        assert tenant.api_calls() == []
+
+    bundle.write_text(tenant.ca.cert_pem)
+    assert "TenantMtlsSettings:mtls-eu" in ops(stack.preview())
+    assert tenant.api_calls() == []

@@ -3,6 +3,7 @@ before any call, and the normalised host is what the token is requested for."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from auth0_mtls import custom_domain as cd
 from auth0_mtls import tenant_settings as ts
 from auth0_mtls import verification as vf
+from auth0_mtls.errors import ConfigurationError
 
 
 class Request:
@@ -89,3 +91,85 @@ def test_check_refuses_missing_credentials_naming_both_ways(monkeypatch):
     [failure] = result.failures
     assert failure.property == ""
     assert "auth0:domain" in failure.reason and "AUTH0_DOMAIN" in failure.reason
+
+
+# -- a caBundle file is read and checked during the preview, like PEM text --------------------------
+
+def bad_bundles(root: Path) -> dict[str, tuple[Path, str]]:
+    """Bundle files a preview must refuse, each with words its message must hold."""
+    from certs import CertificateAuthority
+
+    ca = CertificateAuthority("Preview CA")
+    key = ca.certificate.key_pem
+    root.mkdir(exist_ok=True)
+    files = {"no certificate": ("junk.pem", "not a certificate\n", "no CA certificate"),
+             "certificate and key": ("bundle.pem", ca.cert_pem + key, "private key (PRIVATE KEY)"),
+             "key only": ("key.pem", key, "private key (PRIVATE KEY)"),
+             "huge": ("huge.pem", ca.cert_pem * (1024 * 1024 // len(ca.cert_pem) + 1), "larger than 1 MiB")}
+    out = {}
+    for name, (file_name, text, words) in files.items():
+        (root / file_name).write_text(text)
+        out[name] = (root / file_name, words)
+    (root / "empty-dir").mkdir(exist_ok=True)
+    out["directory without hashed certificates"] = (root / "empty-dir", "openssl rehash")
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_ca_variables(monkeypatch):
+    # This machine exports CA bundle variables; each test here says which bundle applies.
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+BAD_BUNDLES = ["no certificate", "certificate and key", "key only", "huge", "directory without hashed certificates"]
+
+
+@pytest.mark.parametrize("kind", BAD_BUNDLES)
+def test_check_refuses_a_bad_ca_bundle_file_before_any_call(kind, tmp_path, emulator):
+    path, words = bad_bundles(tmp_path)[kind]
+    provider = configured(ts.TenantMtlsSettingsProvider(), {
+        **emulator_config(emulator), **emulator_config(emulator, namespace="auth0-eu"),
+        "auth0-eu:caBundle": str(path)})
+    [failure] = provider.check({}, {"enable_endpoint_aliases": True, "tenant": "auth0-eu"}).failures
+    # The engine prints the named property's value: `tenant` holds the namespace, not the bundle.
+    assert failure.property == "tenant"
+    assert "auth0-eu:caBundle" in failure.reason and str(path) in failure.reason and words in failure.reason
+    assert "-----BEGIN" not in failure.reason and "MII" not in failure.reason and "MIG" not in failure.reason
+    # The other tenant's config is fine: its resources pass.
+    assert provider.check({}, {"enable_endpoint_aliases": True}).failures == []
+    assert emulator.state.calls() == []
+
+
+def test_a_bad_bundle_met_by_delete_says_that_destroy_uses_the_recorded_config(tmp_path, emulator):
+    """`pulumi destroy` configures the provider with the config of the last update: the message says
+    so, and how to use the fixed config, rather than only how to set it."""
+    path, _ = bad_bundles(tmp_path)["no certificate"]
+    config = {**emulator_config(emulator, namespace="auth0-eu"), "auth0-eu:caBundle": str(path)}
+    provider = configured(ts.TenantMtlsSettingsProvider(), config)
+    props = {"enable_endpoint_aliases": True, provider.namespace_output: "auth0-eu",  # "tenant_namespace"
+             "tenant_host": emulator.base_url[len("http://"):]}
+    for hook in (lambda: provider.delete("mtls", props), lambda: provider.read("mtls", props)):
+        with pytest.raises(ConfigurationError) as err:
+            hook()
+        message = str(err.value)
+        assert "auth0-eu:caBundle" in message and str(path) in message
+        assert "use the stack config recorded by the last update" in message
+        assert "`pulumi destroy --run-program`" in message and "`pulumi refresh --run-program`" in message
+    # An update runs the program: the config is the current one, and the note would mislead.
+    with pytest.raises(ConfigurationError) as err:
+        provider.update("mtls", props, {"enable_endpoint_aliases": False, "tenant": "auth0-eu"})
+    assert "--run-program" not in str(err.value)
+    assert emulator.state.calls() == []
+
+
+def test_a_bad_bundle_from_the_environment_gets_no_recorded_config_note(tmp_path, emulator, monkeypatch):
+    # The environment reaches the provider at once: only stack config is the recorded one.
+    path, _ = bad_bundles(tmp_path)["certificate and key"]
+    monkeypatch.setenv("SSL_CERT_FILE", str(path))
+    provider = configured(ts.TenantMtlsSettingsProvider(), emulator_config(emulator))
+    with pytest.raises(ConfigurationError) as err:
+        provider.delete("mtls", {"enable_endpoint_aliases": True, "tenant_host": emulator.base_url[len("http://"):]})
+    assert "SSL_CERT_FILE" in str(err.value) and "private key (PRIVATE KEY)" in str(err.value)
+    assert "--run-program" not in str(err.value)
+    assert emulator.state.calls() == []

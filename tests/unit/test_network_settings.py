@@ -3,6 +3,7 @@ environment with no network: precedence, refusals and the words of the errors.""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ BASE = {"auth0:domain": "tenant.example.com", "auth0:clientId": "id", "auth0:cli
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
                    "NO_PROXY", "no_proxy")
-PEM = ("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n")
+# A real certificate: a preview now loads a bundle as the first call would.
+PEM = CertificateAuthority("network settings CA").cert_pem
+KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKmX2wQ1\n-----END EC PRIVATE KEY-----\n"
 
 
 @pytest.fixture
@@ -139,10 +142,125 @@ def test_pem_text_without_a_certificate_is_refused() -> None:
     assert "without a certificate" in str(err.value)
 
 
-def test_a_file_that_holds_no_certificate_fails_when_the_context_is_built(tmp_path: Path) -> None:
+def test_pem_text_whose_certificate_does_not_parse_is_refused() -> None:
+    # The armour alone used to pass the preview; the first call then failed to load it.
+    garbled = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"
+    with pytest.raises(ConfigurationError) as err:
+        resolve({**BASE, "auth0:caBundle": garbled}, environ={})
+    assert "auth0:caBundle" in str(err.value) and "could not be read as CA certificates" in str(err.value)
+    assert "MIIBszCC" not in str(err.value)
+
+
+# -- a bundle file is read and checked like PEM text, with no network ---------------------------------
+
+def bundle_problem(value: str, namespace: str = "auth0-eu") -> str:
+    config = {**BASE, f"{namespace}:domain": "eu.example.com", f"{namespace}:apiToken": "t",
+              f"{namespace}:caBundle": value}
+    with pytest.raises(ConfigurationError) as err:
+        resolve(config, environ={}, namespace=namespace)
+    return str(err.value)
+
+
+def test_a_file_that_holds_no_certificate_is_refused_naming_the_key_and_the_path(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate\n")
-    creds = resolve({**BASE, "auth0:caBundle": str(junk)}, environ={})
+    message = bundle_problem(str(junk))
+    assert message.startswith("auth0-eu:caBundle names ") and str(junk) in message
+    assert "no CA certificate" in message and "pulumi config set auth0-eu:caBundle" in message
+
+
+def test_a_file_of_pem_text_without_a_certificate_is_refused(tmp_path: Path) -> None:
+    public = tmp_path / "public.pem"
+    public.write_text("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n")
+    message = bundle_problem(str(public))
+    assert str(public) in message and "no CA certificate" in message and "MFkwEwYH" not in message
+
+
+def test_a_der_file_is_refused_with_the_conversion(tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = tmp_path / "ca.der"
+    der.write_bytes(x509.load_pem_x509_certificate(PEM.encode()).public_bytes(Encoding.DER))
+    message = bundle_problem(str(der))
+    assert str(der) in message and "openssl x509 -inform der" in message
+
+
+@pytest.mark.parametrize("contents, label", [
+    (PEM + KEY, "EC PRIVATE KEY"),  # `cat ca.pem key.pem > bundle.pem`
+    (KEY, "EC PRIVATE KEY"),
+    ("Bag Attributes\n    localKeyID: 01\n" + PEM + "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkq\n"
+     "-----END ENCRYPTED PRIVATE KEY-----\n", "ENCRYPTED PRIVATE KEY"),
+])
+def test_a_file_holding_a_private_key_is_refused_without_being_repeated(tmp_path: Path, contents: str,
+                                                                        label: str) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(contents)
+    message = bundle_problem(str(bundle))
+    assert message.startswith("auth0-eu:caBundle names ") and str(bundle) in message
+    assert f"private key ({label})" in message and "treat that key as exposed" in message
+    assert "MHcCAQEE" not in message and "MIIFHDBO" not in message and "-----BEGIN" not in message
+
+
+def test_the_environment_s_bundle_file_gets_the_same_checks(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(PEM + KEY)
+    for variable in CA_VARIABLES:
+        with pytest.raises(ConfigurationError) as err:
+            resolve(BASE, environ={variable: str(bundle)})
+        assert str(err.value).startswith(f"{variable} names ") and "private key (EC PRIVATE KEY)" in str(err.value)
+        assert "MHcCAQEE" not in str(err.value)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.pem"
+    with huge.open("w") as out:
+        while out.tell() <= 1024 * 1024:
+            out.write(PEM)
+    message = bundle_problem(str(huge))
+    assert str(huge) in message and "larger than 1 MiB" in message
+
+
+def test_a_file_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "bundle.pem"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    message = bundle_problem(str(fifo))
+    assert str(fifo) in message and "not a regular file" in message
+
+
+def test_a_directory_of_hashed_certificates_is_accepted(tmp_path: Path) -> None:
+    import subprocess
+
+    directory = tmp_path / "certs"
+    directory.mkdir()
+    (directory / "ca.pem").write_text(PEM)
+    subprocess.run(["openssl", "rehash", str(directory)], check=True, capture_output=True)
+    config = {**BASE, "auth0:caBundle": str(directory)}
+    assert resolve(config, environ={}).ca_bundle == str(directory)
+
+
+def test_a_directory_with_no_hashed_certificate_is_refused_naming_the_key_and_the_path(tmp_path: Path) -> None:
+    directory = tmp_path / "certs"
+    directory.mkdir()
+    (directory / "ca.pem").write_text(PEM)  # not looked up: OpenSSL finds certificates by hash name
+    message = bundle_problem(str(directory))
+    assert message.startswith("auth0-eu:caBundle names the directory ") and str(directory) in message
+    assert f"openssl rehash {directory}" in message
+
+
+def test_a_good_file_is_accepted_and_loads(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("# corporate roots\n" + PEM + CertificateAuthority("second CA").cert_pem)
+    creds = resolve({**BASE, "auth0:caBundle": str(bundle)}, environ={})
+    assert creds.ca_bundle == str(bundle)
+    assert len(tls_context(creds.ca_bundle, creds.ca_source).get_ca_certs()) == 2
+
+
+def test_a_bundle_broken_after_the_preview_still_fails_when_the_context_is_built(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(PEM)
+    creds = resolve({**BASE, "auth0:caBundle": str(bundle)}, environ={})
+    bundle.write_text("not a certificate\n")
     with pytest.raises(ConfigurationError) as err:
         tls_context(creds.ca_bundle, creds.ca_source)
     assert "auth0:caBundle" in str(err.value) and "could not be read as CA certificates" in str(err.value)
