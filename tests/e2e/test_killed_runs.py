@@ -360,3 +360,37 @@ def test_a_provider_left_running_by_a_killed_cli_stops_calling_auth0_and_exits(s
                 os.killpg(os.getpgid(pid), signal.SIGKILL)
             except ProcessLookupError:
                 continue
+
+
+def test_two_ctrl_c_stop_the_cli_and_its_provider(stack: Stack, emu: EmulatorAdmin):
+    """Ctrl-C twice in a terminal: SIGINT to the CLI's process group (its plugins are in groups of
+    their own) during a verification's wait."""
+    proc = rate_limited_verification(stack, emu)
+    left: list[int] = []
+    try:
+        left = descendants(proc.pid)
+        providers = providers_among(left)
+        assert providers, f"the provider process was found among {left}"
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(1)
+        assert proc.poll() is None, "the first Ctrl-C waits for the operation in progress"
+        second = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+        exited_at = time.time()
+        cli_after = time.monotonic() - second
+        assert proc.returncode != 0, output
+        remaining = wait_gone(providers, PROVIDER_EXIT_SECONDS)
+        provider_after = time.monotonic() - second
+        print(f"CLI exited {cli_after:.2f}s and the provider {provider_after:.2f}s after the second Ctrl-C")
+        assert remaining == [], "the provider outlived the CLI"
+        time.sleep(2 * VERIFY["poll_interval_seconds"])
+        late = [c for c in emu.calls() if c["time"] > exited_at + 1.0]
+        assert late == [], "the provider kept verifying for nobody"
+        assert pending(stack) == [("creating", "CustomDomainVerification:login")]
+    finally:
+        for pid in left:
+            try:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                continue

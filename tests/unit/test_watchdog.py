@@ -13,6 +13,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 
 from auth0_mtls import retry, watchdog
+from auth0_mtls.discovery_check import MtlsDiscoveryCheckProvider
 from auth0_mtls.provider_base import Auth0Provider
 
 FAST = {"poll_seconds": 0.01, "grace_seconds": 0.05}
@@ -109,7 +110,7 @@ def as_main(monkeypatch: pytest.MonkeyPatch, spec_name: str | None) -> None:
     monkeypatch.setitem(__import__("sys").modules, "__main__", main)
 
 
-def configure(provider: Auth0Provider) -> None:
+def configure(provider: Auth0Provider | MtlsDiscoveryCheckProvider) -> None:
     provider.configure(ConfigureRequest(config=types.SimpleNamespace()))  # type: ignore[arg-type]
 
 
@@ -121,6 +122,7 @@ def test_configure_outside_the_provider_process_starts_nothing(monkeypatch: pyte
     monkeypatch.setattr(watchdog, "_WATCHDOG", dog)
     as_main(monkeypatch, main)
     configure(Auth0Provider())
+    configure(MtlsDiscoveryCheckProvider())
     assert not dog.started
 
 
@@ -130,8 +132,9 @@ def test_configure_in_the_provider_process_starts_the_one_watchdog(monkeypatch: 
     monkeypatch.setattr(watchdog, "_WATCHDOG", dog)
     as_main(monkeypatch, watchdog.PROVIDER_MAIN)
     before = watchdog_threads()
-    for _ in range(3):  # the SDK configures each provider class once; several classes, one watchdog
-        configure(Auth0Provider())
+    # The SDK configures each provider class once: several classes, one watchdog.
+    for provider in (Auth0Provider(), MtlsDiscoveryCheckProvider(), Auth0Provider()):
+        configure(provider)
     assert dog.started and len(watchdog_threads() - before) == 1
     assert exits.statuses == []
 
