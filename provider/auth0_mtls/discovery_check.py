@@ -38,9 +38,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import watchdog
 from .certificates import private_key_label
 from .errors import Auth0MtlsError
-from . import watchdog
 from .provider_base import info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
 from .validation import Failure, _show, bool_failures, domain_failures, is_unknown, positive_number_failures

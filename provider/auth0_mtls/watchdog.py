@@ -32,17 +32,17 @@ PROVIDER_MAIN = "pulumi.dynamic.__main__"
 
 
 class Watchdog:
-    """One watch thread, started at most once. ``gone`` says whether the engine is gone; ``exit``
+    """One watch thread, started at most once. ``gone`` says whether the engine is gone; ``end``
     ends the process with a status (both injectable, for tests)."""
 
-    def __init__(self, gone: Callable[[], bool], exit: Callable[[int], Any] = os._exit, *,
+    def __init__(self, gone: Callable[[], bool], end: Callable[[int], Any] = os._exit, *,
                  poll_seconds: float = POLL_SECONDS, grace_seconds: float = GRACE_SECONDS) -> None:
         self.gone = gone
         # os._exit and not sys.exit: from this thread sys.exit would only raise SystemExit here and
         # end the watchdog, and even from the main thread a normal interpreter exit waits for the
         # gRPC server's worker threads (a hook may still be in one) and runs cleanups that write to
         # the dead engine's pipes. Nothing is left to flush: every answer was for the dead engine.
-        self.exit = exit
+        self.end = end
         self.poll_seconds = poll_seconds
         self.grace_seconds = grace_seconds
         self._lock = threading.Lock()
@@ -77,7 +77,7 @@ class Watchdog:
             # Reparenting cannot be undone, so this second look always agrees in practice; it makes
             # a single misreading of /proc unable to end a process whose engine is still there.
             if self.gone():
-                self.exit(EXIT_STATUS)
+                self.end(EXIT_STATUS)
                 return
 
 

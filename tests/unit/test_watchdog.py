@@ -141,7 +141,7 @@ def test_configure_in_the_provider_process_starts_the_one_watchdog(monkeypatch: 
 
 def test_the_real_watchdog_watches_the_real_engine_check() -> None:
     assert watchdog._WATCHDOG.gone is retry.engine_gone
-    assert watchdog._WATCHDOG.exit is os._exit
+    assert watchdog._WATCHDOG.end is os._exit
 
 
 def test_an_unreadable_wrapper_is_no_evidence_but_a_changed_parent_is(monkeypatch: pytest.MonkeyPatch) -> None:
