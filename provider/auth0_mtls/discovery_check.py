@@ -30,6 +30,7 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -37,6 +38,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import watchdog
 from .certificates import private_key_label
 from .errors import Auth0MtlsError
 from .provider_base import info, update_diff, warn
@@ -400,6 +402,11 @@ class MtlsDiscoveryCheckProvider(ResourceProvider):
     """Needs no Auth0 credentials: it only reads a public document through the edge."""
 
     serialize_as_secret_always = False
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Not an Auth0Provider, so it starts the watchdog itself: a program with only discovery
+        # checks must not leave its provider process idling after a killed CLI either.
+        watchdog.watch_engine()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs(news)

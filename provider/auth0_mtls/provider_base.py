@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
-from . import credentials
+from . import credentials, watchdog
 from .credentials import DEFAULT_NAMESPACE, NAMESPACE, Credentials, same_host
 from .errors import CaBundleError, ConfigurationError, TenantMismatch
 from .validation import Failure, is_unknown
@@ -127,6 +127,9 @@ class Auth0Provider(ResourceProvider):
         # Runs in the provider process only, after unpickling: the whole stack config (every
         # namespace, secrets decrypted) stays in memory and is never serialized.
         self._config = req.config
+        # Only now is this known to be a provider process the engine started: from here on, if the
+        # engine vanishes, the process ends instead of idling until killed.
+        watchdog.watch_engine()
 
     # -- credentials and clients ----------------------------------------------------------------
 

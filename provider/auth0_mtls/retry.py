@@ -80,9 +80,13 @@ _deadline: ContextVar[float | None] = ContextVar("auth0_mtls_deadline", default=
 
 
 def engine_gone() -> bool:
+    """Whether a watched process was re-parented. Only a parent read and found changed counts: the
+    wrapper's /proc entry unread (a transient error) proves nothing, and a wrapper that is really
+    gone has re-parented this very process, which ``os.getppid`` shows without reading /proc. A
+    ``True`` ends the process (``watchdog``), so it must be certain."""
     for pid, parent in _ENGINE_WATCH:
         now = os.getppid() if pid == os.getpid() else _parent_of(pid)
-        if now != parent:
+        if now is not None and now != parent:
             return True
     return False
 

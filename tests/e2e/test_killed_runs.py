@@ -4,7 +4,8 @@ the README gives for it, run command by command.
 A kill here is SIGKILL of the CLI and of every process it started (the language host and the
 provider run in process groups of their own), while the emulator holds the answer to a call it has
 already applied (fault ``hang_after``) or while a verification waits for DNS. One test kills the CLI
-alone, as ``kill -9 <pid>`` or an OOM kill does, and checks the provider left behind stops calling.
+alone, as ``kill -9 <pid>`` or an OOM kill does, and checks the provider left behind stops calling
+and ends its process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -293,28 +295,99 @@ def test_replacing_a_domain_in_place_without_delete_before_replace_never_loses_i
 
 # -- the CLI killed alone --------------------------------------------------------------------------
 
-def test_a_provider_left_running_by_a_killed_cli_stops_calling_auth0(stack: Stack, emu: EmulatorAdmin):
+PROVIDER_EXIT_SECONDS = 5  # the watchdog's poll (1 s) and grace (1 s), with room for a loaded machine
+
+
+def providers_among(pids: list[int]) -> list[int]:
+    """The Python dynamic-provider processes (`python -u -m pulumi.dynamic`) among ``pids``; not the
+    shell script that starts them."""
+    found = []
+    for pid in pids:
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"pulumi.dynamic" in args and not any(arg.endswith(b"pulumi-resource-pulumi-python") for arg in args):
+            found.append(pid)
+    return found
+
+
+def wait_gone(pids: list[int], seconds: float) -> list[int]:
+    """Wait up to ``seconds`` for ``pids`` to end; the ones still running."""
+    deadline = time.monotonic() + seconds
+    while [pid for pid in pids if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]
+
+
+def rate_limited_verification(stack: Stack, emu: EmulatorAdmin) -> subprocess.Popen[str]:
+    """`pulumi up` of a domain whose verification waits for DNS, with every verify call from the
+    third on answered 429: the client waits for the reset and tries again, printing nothing (a
+    progress line to a dead CLI's pipe would end the provider's call on its own), for as long as
+    the verification's timeout allows. Returns once the provider is in that wait."""
     dns_published_by_hand(emu)
     emu.http.put(f"{emu.base_url}/__emulator/rate-limits", json={"verify": None}).raise_for_status()
     stack.write_spec(FULL)
     proc = start(stack, "up", "--yes", "--skip-preview", "--parallel", "1")
+    wait_for_calls(emu, "POST", VERIFY_PATH, count=2)
+    emu.add_fault(method="POST", path_regex=VERIFY_PATH, kind="status", status=429, reset_after_seconds=1,
+                  count=1000)
+    wait_for_calls(emu, "POST", VERIFY_PATH, count=3, applied=False)
+    return proc
+
+
+def test_a_provider_left_running_by_a_killed_cli_stops_calling_auth0_and_exits(stack: Stack, emu: EmulatorAdmin):
+    proc = rate_limited_verification(stack, emu)
     left: list[int] = []
     try:
-        wait_for_calls(emu, "POST", VERIFY_PATH, count=2)
-        # From now on Auth0 rate-limits the verify calls: the client waits for the reset and tries
-        # again, printing nothing (a progress line to the dead CLI's pipe would end the provider's
-        # call on its own), for as long as the verification's timeout allows.
-        emu.add_fault(method="POST", path_regex=VERIFY_PATH, kind="status", status=429, reset_after_seconds=1,
-                      count=1000)
-        wait_for_calls(emu, "POST", VERIFY_PATH, count=3, applied=False)
         left = descendants(proc.pid)
+        providers = providers_among(left)
+        assert providers, f"the provider process was found among {left}"
         proc.send_signal(signal.SIGKILL)  # the CLI only: its plugins run in process groups of their own
+        killed, killed_at = time.monotonic(), time.time()
         proc.communicate()
-        assert [pid for pid in left if alive(pid)], "the provider outlives the CLI"
-        time.sleep(1.5)  # a call already on the wire may still land
-        seen = len(emu.calls())
+        assert [pid for pid in providers if alive(pid)], "the kill itself does not reach the provider"
+        # The provider notices the CLI is gone, stops, and ends its own process.
+        assert wait_gone(providers, PROVIDER_EXIT_SECONDS) == [], "the orphaned provider is still running"
+        print(f"provider exited {time.monotonic() - killed:.2f}s after the CLI was killed")
         time.sleep(4 * VERIFY["poll_interval_seconds"])
-        assert emu.calls()[seen:] == [], "the orphaned provider kept verifying for nobody"
+        # A call the provider had already decided on when the CLI died may still land within a second.
+        late = [c for c in emu.calls() if c["time"] > killed_at + 1.0]
+        assert late == [], "the orphaned provider kept verifying for nobody"
+    finally:
+        for pid in left:
+            try:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+
+
+def test_two_ctrl_c_stop_the_cli_and_its_provider(stack: Stack, emu: EmulatorAdmin):
+    """Ctrl-C twice in a terminal: SIGINT to the CLI's process group (its plugins are in groups of
+    their own) during a verification's wait."""
+    proc = rate_limited_verification(stack, emu)
+    left: list[int] = []
+    try:
+        left = descendants(proc.pid)
+        providers = providers_among(left)
+        assert providers, f"the provider process was found among {left}"
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(1)
+        assert proc.poll() is None, "the first Ctrl-C waits for the operation in progress"
+        second = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+        exited_at = time.time()
+        cli_after = time.monotonic() - second
+        assert proc.returncode != 0, output
+        remaining = wait_gone(providers, PROVIDER_EXIT_SECONDS)
+        provider_after = time.monotonic() - second
+        print(f"CLI exited {cli_after:.2f}s and the provider {provider_after:.2f}s after the second Ctrl-C")
+        assert remaining == [], "the provider outlived the CLI"
+        time.sleep(2 * VERIFY["poll_interval_seconds"])
+        late = [c for c in emu.calls() if c["time"] > exited_at + 1.0]
+        assert late == [], "the provider kept verifying for nobody"
+        assert pending(stack) == [("creating", "CustomDomainVerification:login")]
     finally:
         for pid in left:
             try:
