@@ -99,7 +99,8 @@ if app_client_id:
             name,
             client_id=app_client_id,
             credential_type="x509_cert",  # self-signed; "cert_subject_dn" for CA-signed ones
-            pem=read_certificate(f"clientCertificates.{name}", path),  # the PUBLIC certificate; check() refuses a private key
+            # The PUBLIC certificate; check() refuses a private key.
+            pem=read_certificate(f"clientCertificates.{name}", path),
             name=name,
         )
         for name, path in sorted(certificates.items())
