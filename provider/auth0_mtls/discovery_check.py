@@ -41,7 +41,7 @@ from pulumi.dynamic import (
 from . import watchdog
 from .certificates import private_key_label
 from .errors import Auth0MtlsError
-from .provider_base import info, update_diff, warn
+from .provider_base import ShortTracebacks, info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
 from .validation import Failure, _show, bool_failures, domain_failures, is_unknown, positive_number_failures
 
@@ -398,7 +398,7 @@ def wait_until_advertised(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- provider -----------------------------------------------------------------------------------
 
-class MtlsDiscoveryCheckProvider(ResourceProvider):
+class MtlsDiscoveryCheckProvider(ShortTracebacks, ResourceProvider):
     """Needs no Auth0 credentials: it only reads a public document through the edge."""
 
     serialize_as_secret_always = False

@@ -24,15 +24,17 @@ namespace on another host into a replacement. A resource opts in with a few line
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from types import FunctionType
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
 from . import credentials, watchdog
 from .credentials import DEFAULT_NAMESPACE, NAMESPACE, Credentials, same_host
-from .errors import CaBundleError, ConfigurationError, TenantMismatch
+from .errors import Auth0MtlsError, CaBundleError, ConfigurationError, TenantMismatch
 from .validation import Failure, is_unknown
 
 if TYPE_CHECKING:
@@ -113,7 +115,41 @@ def recorded_config_note(exc: ConfigurationError, news: Mapping[str, Any] | None
             "`pulumi destroy --run-program` to use the current one (or `pulumi up` first)")
 
 
-class Auth0Provider(ResourceProvider):
+HOOKS = ("check", "diff", "create", "read", "update", "delete")
+
+
+def short_traceback(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """A hook whose own errors reach the engine with their traceback cut at the hook.
+
+    The SDK's wrapper prints ``traceback.format_exc()`` for any exception a hook raises. An
+    ``Auth0MtlsError``'s message says what failed and what to do (a network cause is put into it
+    in words), so the frames inside the package, and any exception chained to it, only push the
+    message down the terminal: the output keeps the SDK's two frames and this one. Any other
+    exception is a bug, and keeps its whole traceback for the report."""
+
+    @functools.wraps(hook)
+    def provider_hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return hook(self, *args, **kwargs)
+        except Auth0MtlsError as error:
+            raise error.with_traceback(None) from None
+
+    return provider_hook
+
+
+class ShortTracebacks:
+    """Mixed into a provider class, wraps each hook a subclass defines with ``short_traceback``.
+    The class keeps its module and name, so a pickled provider still names it by reference."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in HOOKS:
+            hook = cls.__dict__.get(name)
+            if isinstance(hook, FunctionType):
+                setattr(cls, name, short_traceback(hook))
+
+
+class Auth0Provider(ShortTracebacks, ResourceProvider):
     """Base of the dynamic providers. Instances carry no state until ``configure`` runs in the
     provider process, so nothing secret is ever pickled."""
 
