@@ -17,10 +17,10 @@ machine whose environment names the system bundle.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import re
-import ssl
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -161,9 +161,10 @@ def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE)
     """The bundle as the provider will read it, or CaBundleError. A relative path is made
     absolute against the working directory, which in the provider process is the Pulumi program's.
 
-    The bundle is loaded here as the first connection will load it (OpenSSL, through ``ssl``), so
-    a preview refuses what the first call would: a file or text with no certificate OpenSSL can
-    read, or one holding a private key. A file is read only if it is a regular file of at most
+    A preview refuses, with no network, what the first call would: a file or text with no
+    certificate, a certificate block that is not one whole DER certificate in base64, or a private
+    key. (OpenSSL parses the certificates when the first connection needs them, once per process.)
+    A file is read only if it is a regular file of at most
     ``CA_BUNDLE_MAX_BYTES``; a directory must hold the hashed names OpenSSL looks certificates up by.
     Each bundle is checked once per process (a file again when it changes). Messages name the file,
     never its content, and PEM text is never echoed: not even text that does not start with its
@@ -213,12 +214,10 @@ def _text_problem(text: str) -> str | None:
         return _private_key_problem(label, "it")
     if PEM_CERTIFICATE not in text:
         return f"holds PEM text without a certificate ({PEM_CERTIFICATE}); give the CA certificate(s)"
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=text)
-    except (ssl.SSLError, ValueError) as exc:
+    if not _certificates_are_well_formed(text):
         # The words of the error the first connection would raise (transport.tls_context).
-        return (f"(its PEM text) could not be read as CA certificates ({type(exc).__name__}: "
-                f"{getattr(exc, 'reason', None) or 'not PEM'}); give a PEM bundle")
+        return "(its PEM text) could not be read as CA certificates (a certificate block is not one whole DER " \
+               "certificate in base64); give a PEM bundle"
     return None
 
 
@@ -237,18 +236,46 @@ def _file_problem(path: str, device: int, inode: int, mtime_ns: int, size: int) 
     label = private_key_label(text)
     if label:
         return _private_key_problem(label, "the file")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        context.load_verify_locations(cafile=path)
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        if "-----BEGIN" not in text and data[:1] == b"\x30":  # an ASN.1 SEQUENCE: DER, not PEM
+    if PEM_CERTIFICATE not in text:
+        if data[:1] == b"\x30":  # an ASN.1 SEQUENCE: DER, not PEM
             return ("holds DER, not PEM; convert it (`openssl x509 -inform der -in ca.der -out ca.pem`) and give "
                     "the PEM file")
-        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or "not PEM"
-        return f"holds no CA certificate OpenSSL can read ({type(exc).__name__}: {reason}); give a PEM bundle"
-    if not context.get_ca_certs():
-        return f"holds no CA certificate ({PEM_CERTIFICATE}); give a PEM bundle"
+        return "holds no CA certificate (no PEM certificate block); give a PEM bundle"
+    if not _certificates_are_well_formed(text):
+        return ("holds no CA certificate OpenSSL can read (a certificate block is not one whole DER certificate in "
+                "base64); give a PEM bundle")
     return None
+
+
+_CERTIFICATE_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
+
+
+def _certificates_are_well_formed(text: str) -> bool:
+    """Whether every certificate block is base64 of exactly one DER SEQUENCE: what a copy-paste or
+    a truncated download breaks. OpenSSL parses the certificates themselves when the first
+    connection needs them, once per process (``transport.tls_context``); doing that here as well
+    would load a bundle twice in every process that calls Auth0 (16 ms each for one of certifi's
+    size), where this check takes well under a millisecond."""
+    blocks = _CERTIFICATE_BLOCK.findall(text)
+    if not blocks:
+        return False
+    for body in blocks:
+        try:
+            der = base64.b64decode("".join(body.split()), validate=True)
+        except ValueError:  # binascii.Error
+            return False
+        if len(der) < 2 or der[0] != 0x30:
+            return False
+        if der[1] < 0x80:
+            header, length = 2, der[1]
+        else:
+            size = der[1] & 0x7F
+            if not 1 <= size <= 4 or len(der) < 2 + size:
+                return False
+            header, length = 2 + size, int.from_bytes(der[2:2 + size], "big")
+        if header + length != len(der):
+            return False
+    return True
 
 
 def _directory_problem(path: str) -> str | None:

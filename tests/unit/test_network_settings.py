@@ -354,3 +354,49 @@ def test_an_untrusted_certificate_hint_names_the_trust_and_how_to_change_it() ->
     hint = network_hint(creds, "its TLS certificate is not trusted (unable to get local issuer certificate)")
     assert "certifi" in hint and "pulumi config set auth0:caBundle" in hint and "REQUESTS_CA_BUNDLE" in hint
     assert "cannot be turned off" in hint
+
+
+def _damaged(pem: str, how: str) -> str:
+    lines = pem.strip().splitlines()
+    begin, body, end = lines[0], lines[1:-1], lines[-1]
+    if how == "truncated":  # a download cut short: whole base64 lines, the DER too short
+        body = body[:-2]
+    elif how == "bad character":
+        body[1] = body[1][:10] + "!" + body[1][11:]
+    elif how == "two certificates in one block":
+        body = body + body
+    return "\n".join([begin, *body, end]) + "\n"
+
+
+@pytest.mark.parametrize("how", ["truncated", "bad character", "two certificates in one block"])
+def test_a_damaged_certificate_block_in_a_file_fails_the_preview(tmp_path: Path, how: str) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(PEM + _damaged(CertificateAuthority("second CA").cert_pem, how))
+    message = bundle_problem(str(bundle))
+    assert str(bundle) in message and "not one whole DER certificate in base64" in message
+    assert "-----BEGIN" not in message
+
+
+def test_the_check_never_loads_a_bundle_the_connections_then_load_once(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that calls Auth0 resolves its credentials and builds its TLS context: the bundle is
+    parsed by OpenSSL once in all (16 ms for one of certifi's size), not once to check it and again
+    to use it."""
+    import ssl
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(PEM + CertificateAuthority("second CA").cert_pem)
+    loads: list[str] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counting(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(str(kwargs.get("cafile") or (args[0] if args else "")))
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    for _ in range(3):
+        creds = resolve({**BASE, "auth0:caBundle": str(bundle)}, environ={})
+    assert loads == []
+    assert len(tls_context(creds.ca_bundle, creds.ca_source).get_ca_certs()) == 2
+    tls_context(creds.ca_bundle, creds.ca_source)
+    assert loads == [str(bundle)]
