@@ -312,6 +312,15 @@ def providers_among(pids: list[int]) -> list[int]:
     return found
 
 
+def kill_groups(pids: list[int]) -> None:
+    """Whatever a test left running, by process group (plugins run in groups of their own)."""
+    for pid in pids:
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+
+
 def wait_gone(pids: list[int], seconds: float) -> list[int]:
     """Wait up to ``seconds`` for ``pids`` to end; the ones still running."""
     deadline = time.monotonic() + seconds
@@ -355,11 +364,7 @@ def test_a_provider_left_running_by_a_killed_cli_stops_calling_auth0_and_exits(s
         late = [c for c in emu.calls() if c["time"] > killed_at + 1.0]
         assert late == [], "the orphaned provider kept verifying for nobody"
     finally:
-        for pid in left:
-            try:
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                continue
+        kill_groups(left)
 
 
 def test_two_ctrl_c_stop_the_cli_and_its_provider(stack: Stack, emu: EmulatorAdmin):
@@ -389,8 +394,4 @@ def test_two_ctrl_c_stop_the_cli_and_its_provider(stack: Stack, emu: EmulatorAdm
         assert late == [], "the provider kept verifying for nobody"
         assert pending(stack) == [("creating", "CustomDomainVerification:login")]
     finally:
-        for pid in left:
-            try:
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                continue
+        kill_groups(left)
