@@ -22,10 +22,14 @@ def configured(provider: P, values: dict[str, Any]) -> P:
     return provider
 
 
+def tenant_config(emulator: Emulator, domain: str | None = None, namespace: str = "auth0") -> dict[str, Any]:
+    """One namespace's keys for an emulator; ``domain`` gives ``<namespace>:domain`` in another form."""
+    return {f"{namespace}:domain": domain or emulator.base_url, f"{namespace}:clientId": emulator.client_id,
+            f"{namespace}:clientSecret": emulator.client_secret}
+
+
 def two_tenant_config(us: Emulator, eu: Emulator, **repoint: str) -> dict[str, Any]:
     """`auth0` on one emulator and `auth0-eu` on the other; ``repoint`` points a namespace elsewhere."""
-    values = {"auth0:domain": us.base_url, "auth0:clientId": us.client_id, "auth0:clientSecret": us.client_secret,
-              "auth0-eu:domain": eu.base_url, "auth0-eu:clientId": eu.client_id,
-              "auth0-eu:clientSecret": eu.client_secret}
+    values = {**tenant_config(us), **tenant_config(eu, namespace="auth0-eu")}
     values.update({f"{ns}:domain": url for ns, url in repoint.items()})
     return values

@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from processes import alive
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).resolve().parent / "program" / "__main__.py"
 CLIENT_ID = "emulator-client"
@@ -267,13 +269,6 @@ def descendants(pid: int) -> list[int]:
         todo += children
     return found
 
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def kill_tree(proc: subprocess.Popen[str]) -> list[int]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ import pytest
 from auth0_mtls import discovery_check as dc
 from certs import CertificateAuthority, CertPaths
 from discovery_server import DiscoveryServer, Seen, discovery
+from processes import alive, start_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "login.example.com"
@@ -209,20 +208,7 @@ dc.MtlsDiscoveryCheckProvider().create(dc.normalize_inputs(
     {{"domain": {domain!r}, "connect_to": {connect_to!r}, "ca_bundle": {ca!r}, "timeout_seconds": 600}}))
 """
 
-ENGINE = """
-import subprocess, sys, time
-child = subprocess.Popen([sys.executable, {script!r}], stdout=open({out!r}, "w"), stderr=subprocess.STDOUT)
-print(child.pid, flush=True)
-time.sleep(3600)
-"""
 
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_an_orphaned_check_stops_within_a_slice_of_its_wait(server: DiscoveryServer, pki: Pki, tmp_path: Path) -> None:
@@ -231,10 +217,7 @@ def test_an_orphaned_check_stops_within_a_slice_of_its_wait(server: DiscoverySer
     script.write_text(CHILD.format(provider=str(ROOT / "provider"), domain=DOMAIN, connect_to=server.address,
                                    ca=str(pki.ca)))
     out = tmp_path / "provider.out"
-    engine = subprocess.Popen([sys.executable, "-c", ENGINE.format(script=str(script), out=str(out))],
-                              stdout=subprocess.PIPE, text=True)
-    assert engine.stdout is not None
-    child = int(engine.stdout.readline())
+    engine, child = start_engine(script, out)
     try:
         # Attempts at 0, 1 and 3 s; the next wait is 4 s, and the engine dies at its start.
         deadline = time.monotonic() + 20

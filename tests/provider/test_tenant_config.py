@@ -4,7 +4,6 @@ before any call, and the normalised host is what the token is requested for."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,27 +11,7 @@ from auth0_mtls import custom_domain as cd
 from auth0_mtls import tenant_settings as ts
 from auth0_mtls import verification as vf
 from auth0_mtls.errors import ConfigurationError
-
-
-class Request:
-    """What the engine hands ``configure``: the whole stack config, namespaced keys."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.config = self
-        self._values = values
-
-    def get(self, key: str) -> Any:
-        return self._values.get(key)
-
-
-def configured(provider, values: dict[str, Any]):
-    provider.configure(Request(values))
-    return provider
-
-
-def emulator_config(emulator, domain: str | None = None, namespace: str = "auth0") -> dict[str, Any]:
-    return {f"{namespace}:domain": domain or emulator.base_url, f"{namespace}:clientId": emulator.client_id,
-            f"{namespace}:clientSecret": emulator.client_secret}
+from stack_config import configured, tenant_config
 
 
 def test_upper_case_tenant_host_gets_a_token_for_the_right_audience(emulator, monkeypatch):
@@ -40,7 +19,7 @@ def test_upper_case_tenant_host_gets_a_token_for_the_right_audience(emulator, mo
 
     client_module._clients.clear()
     shouting = emulator.base_url.replace("http://127.0.0.1", "HTTP://LOCALHOST")
-    provider = configured(ts.TenantMtlsSettingsProvider(), emulator_config(emulator, shouting))
+    provider = configured(ts.TenantMtlsSettingsProvider(), tenant_config(emulator, shouting))
     created = provider.create(ts.normalize_inputs({"enable_endpoint_aliases": True}))
     assert created.outs["enable_endpoint_aliases"] is True
     tokens = [c for c in emulator.state.calls() if c["path"] == "/oauth/token"]
@@ -129,7 +108,7 @@ BAD_BUNDLES = ["no certificate", "certificate and key", "key only", "huge", "dir
 def test_check_refuses_a_bad_ca_bundle_file_before_any_call(kind, tmp_path, emulator):
     path, words = bad_bundles(tmp_path)[kind]
     provider = configured(ts.TenantMtlsSettingsProvider(), {
-        **emulator_config(emulator), **emulator_config(emulator, namespace="auth0-eu"),
+        **tenant_config(emulator), **tenant_config(emulator, namespace="auth0-eu"),
         "auth0-eu:caBundle": str(path)})
     [failure] = provider.check({}, {"enable_endpoint_aliases": True, "tenant": "auth0-eu"}).failures
     # The engine prints the named property's value: `tenant` holds the namespace, not the bundle.
@@ -145,7 +124,7 @@ def test_a_bad_bundle_met_by_delete_says_that_destroy_uses_the_recorded_config(t
     """`pulumi destroy` configures the provider with the config of the last update: the message says
     so, and how to use the fixed config, rather than only how to set it."""
     path, _ = bad_bundles(tmp_path)["no certificate"]
-    config = {**emulator_config(emulator, namespace="auth0-eu"), "auth0-eu:caBundle": str(path)}
+    config = {**tenant_config(emulator, namespace="auth0-eu"), "auth0-eu:caBundle": str(path)}
     provider = configured(ts.TenantMtlsSettingsProvider(), config)
     props = {"enable_endpoint_aliases": True, provider.namespace_output: "auth0-eu",  # "tenant_namespace"
              "tenant_host": emulator.base_url[len("http://"):]}
@@ -167,7 +146,7 @@ def test_a_bad_bundle_from_the_environment_gets_no_recorded_config_note(tmp_path
     # The environment reaches the provider at once: only stack config is the recorded one.
     path, _ = bad_bundles(tmp_path)["certificate and key"]
     monkeypatch.setenv("SSL_CERT_FILE", str(path))
-    provider = configured(ts.TenantMtlsSettingsProvider(), emulator_config(emulator))
+    provider = configured(ts.TenantMtlsSettingsProvider(), tenant_config(emulator))
     with pytest.raises(ConfigurationError) as err:
         provider.delete("mtls", {"enable_endpoint_aliases": True, "tenant_host": emulator.base_url[len("http://"):]})
     assert "SSL_CERT_FILE" in str(err.value) and "private key (PRIVATE KEY)" in str(err.value)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from auth0_mtls import custom_domain as cd
 from auth0_mtls import verification as vf
 from auth0_mtls.emulator import Emulator
 from fault_catalog import DOMAIN_ID_PATH
+from processes import alive, start_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,20 +63,7 @@ vf.CustomDomainVerificationProvider().create(vf.normalize_inputs(
     {{"custom_domain_id": {domain_id!r}, "timeout_seconds": 600, "poll_interval_seconds": 30}}))
 """
 
-PARENT = """
-import subprocess, sys, time
-child = subprocess.Popen([sys.executable, {script!r}], stdout=open({out!r}, "w"), stderr=subprocess.STDOUT)
-print(child.pid, flush=True)
-time.sleep(3600)
-"""
 
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_an_orphaned_provider_stops_polling_within_a_second(tmp_path: Path):
@@ -89,9 +75,7 @@ def test_an_orphaned_provider_stops_polling_within_a_second(tmp_path: Path):
         env = {**os.environ, "AUTH0_DOMAIN": emu.base_url, "AUTH0_CLIENT_ID": emu.client_id,
                "AUTH0_CLIENT_SECRET": emu.client_secret}
         env.pop("AUTH0_API_TOKEN", None)
-        parent = subprocess.Popen([sys.executable, "-c", PARENT.format(script=str(child_script), out=str(out))],
-                                  stdout=subprocess.PIPE, text=True, env=env)
-        child_pid = int(parent.stdout.readline())
+        parent, child_pid = start_engine(child_script, out, env)
         try:
             deadline = time.monotonic() + 20
             while not [c for c in emu.state.calls() if c["path"].endswith("/verify")]:

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import pytest
 from pulumi.output import Unknown
 
+import stack_config
 from auth0_mtls import credentials
 from auth0_mtls import custom_domain as cd
 from auth0_mtls import tenant_settings as ts
 from auth0_mtls import verification as vf
 from auth0_mtls.errors import ConfigurationError, TenantMismatch
 from auth0_mtls.validation import UNKNOWN
+
+P = TypeVar("P")
 
 ENV = {"AUTH0_DOMAIN": "env-tenant.auth0.com", "AUTH0_CLIENT_ID": "env-id", "AUTH0_CLIENT_SECRET": "env-secret"}
 CONFIG = {
@@ -21,14 +26,9 @@ CONFIG = {
 }
 
 
-class Request:
-    def __init__(self, values):
-        self.config = values  # a dict has the .get(key) that pulumi.dynamic.Config offers
-
-
-def configured(provider, values=CONFIG):
-    provider.configure(Request(values))
-    return provider
+def configured(provider: P, values: dict[str, Any] = CONFIG) -> P:
+    """Configured with this module's tenants unless told otherwise."""
+    return stack_config.configured(provider, values)
 
 
 def test_a_namespace_reads_its_own_keys():
