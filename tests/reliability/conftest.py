@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import http.server
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
+from certs import self_signed
+
 
 @pytest.fixture
 def self_signed_https(tmp_path: Path):
     """An https server on loopback whose certificate no CA vouches for."""
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    # The tests' own certificate factory: no `openssl` program needed on a fresh machine.
+    paths = self_signed("127.0.0.1", names=["127.0.0.1"], client=False, server=True).write(tmp_path / "server")
+    key, cert = paths.key, paths.cert
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):

@@ -15,6 +15,7 @@ from auth0_mtls.custom_domain import CustomDomainProvider
 from auth0_mtls.errors import ConfigurationError
 from auth0_mtls.transport import Proxy, proxy_for, tls_context
 from certs import CertificateAuthority
+from system_packages import ensure_command
 
 BASE = {"auth0:domain": "tenant.example.com", "auth0:clientId": "id", "auth0:clientSecret": "secret"}
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
@@ -234,7 +235,8 @@ def test_a_directory_of_hashed_certificates_is_accepted(tmp_path: Path) -> None:
     directory = tmp_path / "certs"
     directory.mkdir()
     (directory / "ca.pem").write_text(PEM)
-    subprocess.run(["openssl", "rehash", str(directory)], check=True, capture_output=True)
+    openssl = ensure_command("openssl", package="openssl")  # installed when missing, as nginx is
+    subprocess.run([openssl, "rehash", str(directory)], check=True, capture_output=True)
     config = {**BASE, "auth0:caBundle": str(directory)}
     assert resolve(config, environ={}).ca_bundle == str(directory)
 
