@@ -43,7 +43,17 @@ from .certificates import private_key_label
 from .errors import Auth0MtlsError
 from .provider_base import ShortTracebacks, info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
-from .validation import Failure, _show, bool_failures, domain_failures, is_unknown, positive_number_failures
+from .validation import (
+    Failure,
+    _show,
+    ascii_lower,
+    bool_failures,
+    domain_failures,
+    host_name_problem,
+    is_unknown,
+    normalize_host,
+    positive_number_failures,
+)
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -82,13 +92,14 @@ def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {key: news.get(key) for key in INPUTS}
     domain = inputs["domain"]
     if isinstance(domain, str) and not is_unknown(domain):
-        inputs["domain"] = domain.strip().rstrip(".").lower()
+        inputs["domain"] = normalize_host(domain)
     for key in ("connect_to", "ca_bundle"):
         if inputs[key] == "":
             inputs[key] = None
     connect_to = inputs["connect_to"]
     if isinstance(connect_to, str) and not is_unknown(connect_to):
-        inputs["connect_to"] = connect_to.strip().lower()
+        # Like the domain, but keeping a dot, which would be followed by a port here.
+        inputs["connect_to"] = ascii_lower(connect_to.strip())
     if inputs["timeout_seconds"] is None:
         inputs["timeout_seconds"] = DEFAULT_TIMEOUT_SECONDS
     if inputs["require_bound_tokens"] is None:
@@ -111,7 +122,7 @@ def parse_connect_to(value: str) -> tuple[str, int] | None:
             return None
         # A zone id (fe80::1%eth0) is any text; it names an interface of one machine anyway.
         return None if address.scope_id else (str(address), port)
-    host = match.group("host").lower()
+    host = ascii_lower(match.group("host"))
     try:
         return str(ipaddress.IPv4Address(host)), port
     except ValueError:
@@ -127,9 +138,13 @@ def connect_to_failures(value: Any) -> list[Failure]:
         return []
     parsed = parse_connect_to(value) if isinstance(value, str) else None
     if parsed is None:
-        return [("connect_to", "connect_to must be the edge's address as host:port, like curl's --connect-to "
-                               f"target (e.g. 203.0.113.10:443, edge.example.net:8443, [2001:db8::1]:443); got "
-                               f"{_show(value)}")]
+        reason = ("connect_to must be the edge's address as host:port, like curl's --connect-to target (e.g. "
+                  f"203.0.113.10:443, edge.example.net:8443, [2001:db8::1]:443); got {_show(value)}")
+        if isinstance(value, str) and not value.isascii():
+            # The words CustomDomain uses for such a domain, with the host's punycode form.
+            host = value.rpartition(":")[0].strip("[]")
+            reason += f"; its host is not a valid host name: {host_name_problem(host)}"
+        return [("connect_to", reason)]
     return []
 
 

@@ -33,7 +33,7 @@ import pulumi
 
 from .certificates import private_key_label
 from .errors import Auth0MtlsError
-from .validation import CLIENT_IP_HEADERS, Failure, _show, domain_failures
+from .validation import CLIENT_IP_HEADERS, Failure, _show, domain_failures, normalize_host
 
 # Debian, Ubuntu and Alpine keep the system's trusted CAs here; RHEL-like systems use
 # /etc/pki/tls/certs/ca-bundle.crt (pass it as origin_ca_certificate).
@@ -268,7 +268,7 @@ def check_failures(
 ) -> list[Failure]:
     """Every problem with the arguments, as ``(argument, reason)`` pairs; empty when they are usable."""
     failures: list[Failure] = []
-    name = domain.strip().rstrip(".").lower() if isinstance(domain, str) else domain
+    name = normalize_host(domain) if isinstance(domain, str) else domain
     failures += domain_failures(name, "domain")
     if not failures and len(f"mtls.{name}") > 253:
         failures.append(("domain", f"domain is too long to have the mtls. subdomain ({len(name)} characters)"))
@@ -363,7 +363,7 @@ def render_nginx_config(
                               listen=listen, origin_ca_certificate=origin_ca_certificate)
     if failures:
         raise EdgeConfigError(failures)
-    name = domain.strip().rstrip(".").lower()
+    name = normalize_host(domain)
     mtls_name = f"mtls.{name}"
     parsed, _ = _parse_origin(origin)
     assert parsed is not None

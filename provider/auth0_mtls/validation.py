@@ -65,6 +65,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def ascii_lower(text: str) -> str:
+    """``text`` in lower case if it is ASCII, else as written: ``str.lower()`` maps some non-ASCII
+    letters to ASCII ones (KELVIN SIGN to "k"), which would silently make a name another host. Left
+    as written, the host checks refuse it (with its punycode form as the hint)."""
+    return text.lower() if text.isascii() else text
+
+
+def normalize_host(value: str) -> str:
+    """The canonical form of a host name as written by a user: no surrounding space, no root dot,
+    lower case (ASCII only; see ``ascii_lower``)."""
+    return ascii_lower(value.strip().rstrip("."))
+
+
 def _punycode(name: str) -> str | None:
     try:
         return name.encode("idna").decode("ascii")

@@ -122,6 +122,28 @@ def test_check_failures(news: dict[str, object], prop: str, fragment: str) -> No
     assert fragment in found[0][1]
 
 
+KELVIN_DOMAIN = "login.example.\u212aom"  # KELVIN SIGN, which str.lower() turns into "k"
+
+
+def test_check_refuses_a_non_ascii_domain_instead_of_checking_another_host() -> None:
+    result = dc.MtlsDiscoveryCheckProvider().check({}, {"domain": KELVIN_DOMAIN})
+    assert result.inputs["domain"] != "login.example.kom", "KELVIN SIGN must not turn into k before validation"
+    assert [(failure.property, failure.reason) for failure in result.failures] == [
+        ("domain", "domain 'login.example.\u212aom' is not a valid host name: it contains non-ASCII characters; "
+                   "write the name in its ASCII (punycode, xn--) form: login.example.kom")]
+
+
+def test_check_refuses_a_non_ascii_connect_to_instead_of_connecting_to_another_host() -> None:
+    result = dc.MtlsDiscoveryCheckProvider().check({}, {"domain": DOMAIN, "connect_to": " edge.\u212aom:443"})
+    assert result.inputs["connect_to"] == "edge.\u212aom:443"
+    assert dc.parse_connect_to("edge.\u212aom:443") is None
+    ((prop, reason),) = [(failure.property, failure.reason) for failure in result.failures]
+    assert prop == "connect_to"
+    assert reason.startswith("connect_to must be the edge's address as host:port")
+    assert reason.endswith("; its host is not a valid host name: it contains non-ASCII characters; write the name in "
+                           "its ASCII (punycode, xn--) form: edge.kom")
+
+
 def test_unknown_values_are_checked_at_apply_time() -> None:
     assert failures(domain=rpc.UNKNOWN, connect_to=rpc.UNKNOWN, ca_bundle=rpc.UNKNOWN) == []
     assert failures() == []
