@@ -40,6 +40,7 @@ from pulumi.dynamic import (
 
 from . import watchdog
 from .certificates import private_key_label
+from .credentials import PEM_CERTIFICATE
 from .errors import Auth0MtlsError
 from .provider_base import ShortTracebacks, info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
@@ -50,6 +51,7 @@ from .validation import (
     bool_failures,
     domain_failures,
     host_name_problem,
+    is_host_name,
     is_unknown,
     normalize_host,
     positive_number_failures,
@@ -66,7 +68,6 @@ MIN_ATTEMPT_TIMEOUT_SECONDS = 1.0
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 10.0
 MAX_DOCUMENT_BYTES = 1024 * 1024
-PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 # A failure about `ca_bundle` names no property: the engine prints the value of a named property,
 # and a bundle made with `cat ca.pem ca.key` holds a private key. The message itself names ca_bundle.
 CA_BUNDLE_FAILURE_PROPERTY = ""
@@ -78,7 +79,6 @@ OUTPUTS = ("issuer", "token_endpoint", "mtls_token_endpoint", "tls_client_certif
 RECHECK = ("connect_to", "ca_bundle", "require_bound_tokens")
 
 _CONNECT_TO = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>[0-9]{1,5})")
-_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class DiscoveryCheckFailed(Auth0MtlsError):
@@ -127,8 +127,7 @@ def parse_connect_to(value: str) -> tuple[str, int] | None:
         return str(ipaddress.IPv4Address(host)), port
     except ValueError:
         pass
-    labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+    if not is_host_name(host.rstrip(".")):
         return None
     return host.rstrip("."), port
 
