@@ -22,9 +22,10 @@ import os
 import re
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Hashable, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import (
@@ -78,6 +79,10 @@ OUTPUTS = ("issuer", "token_endpoint", "mtls_token_endpoint", "tls_client_certif
 # Inputs whose change means the document must be checked again (a new domain replaces the check).
 RECHECK = ("connect_to", "ca_bundle", "require_bound_tokens")
 
+# Contexts kept per process (see tls_context); a handful of bundles at most in a real program.
+MAX_CACHED_CONTEXTS = 16
+_contexts: dict[Hashable, ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
 _CONNECT_TO = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>[0-9]{1,5})")
 
 
@@ -292,14 +297,28 @@ def timeout_message(inputs: Mapping[str, Any], issues: list[str], waited: float,
 # -- the HTTPS request --------------------------------------------------------------------------
 
 def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The system's trust store, or only ``ca_bundle`` (PEM text or a file) when given."""
-    if ca_bundle is None:
-        return ssl.create_default_context()
-    if PEM_CERTIFICATE in ca_bundle:
-        return ssl.create_default_context(cadata=ca_bundle)
-    if not os.path.isfile(ca_bundle):
-        raise FileNotFoundError(ca_bundle)
-    return ssl.create_default_context(cafile=ca_bundle)
+    """The system's trust store, or only ``ca_bundle`` (PEM text or a file) when given.
+
+    One context per bundle per process: building one costs some 16 ms (the system store), and
+    ``check``, every attempt of the wait and every refresh read would otherwise each build their own.
+    A file is keyed by its path, change time and size, so an edited file is read again."""
+    cafile: str | None = None
+    key: Hashable = ca_bundle
+    if ca_bundle is not None and PEM_CERTIFICATE not in ca_bundle:
+        cafile = os.path.abspath(ca_bundle)
+        if not os.path.isfile(cafile):
+            raise FileNotFoundError(ca_bundle)
+        status = os.stat(cafile)
+        key = (cafile, status.st_mtime_ns, status.st_size)
+    with _contexts_lock:
+        context = _contexts.get(key)
+        if context is None:
+            # With neither cafile nor cadata, the system's store.
+            context = ssl.create_default_context(cafile=cafile, cadata=None if cafile else ca_bundle)
+            if len(_contexts) >= MAX_CACHED_CONTEXTS:  # only a program editing its bundle over and over
+                _contexts.clear()
+            _contexts[key] = context
+        return context
 
 
 class _EdgeConnection(http.client.HTTPSConnection):

@@ -81,6 +81,24 @@ def test_ca_bundle_as_pem_text_or_path(tmp_path: Path) -> None:
     assert {prop for prop, _ in (missing, bad_file, bad_text, wrong_type)} == {""}
 
 
+def test_one_tls_context_per_bundle_and_a_new_one_when_the_file_changes(tmp_path: Path) -> None:
+    first, second = CertificateAuthority("edge CA one"), CertificateAuthority("edge CA two")
+    path = first.write(tmp_path / "ca.pem")
+    assert dc.tls_context(None) is dc.tls_context(None)
+    assert dc.tls_context(first.cert_pem) is dc.tls_context(first.cert_pem)
+    assert dc.tls_context(first.cert_pem) is not dc.tls_context(second.cert_pem)
+    from_file = dc.tls_context(str(path))
+    assert dc.tls_context(str(path)) is from_file
+    assert [dict(rdn[0] for rdn in cert["subject"])["commonName"] for cert in from_file.get_ca_certs()] \
+        == ["edge CA one"]
+    path.write_text(first.cert_pem + second.cert_pem)
+    changed = dc.tls_context(str(path))
+    assert changed is not from_file
+    assert sorted(dict(rdn[0] for rdn in cert["subject"])["commonName"] for cert in changed.get_ca_certs()) \
+        == ["edge CA one", "edge CA two"]
+    assert dc.tls_context(str(path)) is changed
+
+
 def _key_lines(key_pem: str) -> list[str]:
     return [line for line in key_pem.splitlines() if line and not line.startswith("-----")]
 
