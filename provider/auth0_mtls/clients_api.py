@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import quote
 
 from .errors import ApiError, UnsafeInputError
+from .validation import _show
 
 if TYPE_CHECKING:
     from .client import ManagementClient
@@ -33,17 +34,15 @@ _SECRET_FIELDS = ("client_secret", "signing_secret")
 
 def client_id_problem(value: Any, prop: str = "client_id") -> str | None:
     if not isinstance(value, str) or not CLIENT_ID.fullmatch(value):
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
         return (f"{prop} must be an Auth0 client id (letters and digits, as shown in the application's settings), "
-                f"got {shown}")
+                f"got {_show(value)}")
     return None
 
 
 def credential_id_problem(value: Any, prop: str = "credential_id") -> str | None:
     if not isinstance(value, str) or not CREDENTIAL_ID.fullmatch(value):
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
         return (f"{prop} must be a credential id: 'cred_' followed by letters and digits "
-                f"(use ClientCertificateCredential.credential_id), got {shown}")
+                f"(use ClientCertificateCredential.credential_id), got {_show(value)}")
     return None
 
 

@@ -23,6 +23,7 @@ from .validation import (
     enum_failures,
     is_unknown,
     metadata_failures,
+    normalize_host,
     tls_policy_failures,
 )
 
@@ -50,10 +51,7 @@ def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {key: news.get(key) for key in INPUTS}
     domain = inputs["domain"]
     if isinstance(domain, str) and not is_unknown(domain):
-        domain = domain.strip().rstrip(".")
-        # Non-ASCII names are left as written for check to refuse: lower() maps some of them to
-        # ASCII (KELVIN SIGN to "k"), which would silently make them another host.
-        inputs["domain"] = domain.lower() if domain.isascii() else domain
+        inputs["domain"] = normalize_host(domain)
     if inputs["type"] is None:
         inputs["type"] = DEFAULT_TYPE
     if inputs["adopt_existing"] is None:

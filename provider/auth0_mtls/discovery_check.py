@@ -22,9 +22,10 @@ import os
 import re
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Hashable, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import (
@@ -40,10 +41,22 @@ from pulumi.dynamic import (
 
 from . import watchdog
 from .certificates import private_key_label
+from .credentials import PEM_CERTIFICATE
 from .errors import Auth0MtlsError
 from .provider_base import ShortTracebacks, info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
-from .validation import Failure, _show, bool_failures, domain_failures, is_unknown, positive_number_failures
+from .validation import (
+    Failure,
+    _show,
+    ascii_lower,
+    bool_failures,
+    domain_failures,
+    host_name_problem,
+    is_host_name,
+    is_unknown,
+    normalize_host,
+    positive_number_failures,
+)
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -56,7 +69,6 @@ MIN_ATTEMPT_TIMEOUT_SECONDS = 1.0
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 10.0
 MAX_DOCUMENT_BYTES = 1024 * 1024
-PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 # A failure about `ca_bundle` names no property: the engine prints the value of a named property,
 # and a bundle made with `cat ca.pem ca.key` holds a private key. The message itself names ca_bundle.
 CA_BUNDLE_FAILURE_PROPERTY = ""
@@ -67,8 +79,11 @@ OUTPUTS = ("issuer", "token_endpoint", "mtls_token_endpoint", "tls_client_certif
 # Inputs whose change means the document must be checked again (a new domain replaces the check).
 RECHECK = ("connect_to", "ca_bundle", "require_bound_tokens")
 
+# Contexts kept per process (see tls_context); a handful of bundles at most in a real program.
+MAX_CACHED_CONTEXTS = 16
+_contexts: dict[Hashable, ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
 _CONNECT_TO = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>[0-9]{1,5})")
-_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class DiscoveryCheckFailed(Auth0MtlsError):
@@ -82,13 +97,14 @@ def normalize_inputs(news: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {key: news.get(key) for key in INPUTS}
     domain = inputs["domain"]
     if isinstance(domain, str) and not is_unknown(domain):
-        inputs["domain"] = domain.strip().rstrip(".").lower()
+        inputs["domain"] = normalize_host(domain)
     for key in ("connect_to", "ca_bundle"):
         if inputs[key] == "":
             inputs[key] = None
     connect_to = inputs["connect_to"]
     if isinstance(connect_to, str) and not is_unknown(connect_to):
-        inputs["connect_to"] = connect_to.strip().lower()
+        # Like the domain, but keeping a dot, which would be followed by a port here.
+        inputs["connect_to"] = ascii_lower(connect_to.strip())
     if inputs["timeout_seconds"] is None:
         inputs["timeout_seconds"] = DEFAULT_TIMEOUT_SECONDS
     if inputs["require_bound_tokens"] is None:
@@ -111,13 +127,12 @@ def parse_connect_to(value: str) -> tuple[str, int] | None:
             return None
         # A zone id (fe80::1%eth0) is any text; it names an interface of one machine anyway.
         return None if address.scope_id else (str(address), port)
-    host = match.group("host").lower()
+    host = ascii_lower(match.group("host"))
     try:
         return str(ipaddress.IPv4Address(host)), port
     except ValueError:
         pass
-    labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+    if not is_host_name(host.rstrip(".")):
         return None
     return host.rstrip("."), port
 
@@ -127,9 +142,13 @@ def connect_to_failures(value: Any) -> list[Failure]:
         return []
     parsed = parse_connect_to(value) if isinstance(value, str) else None
     if parsed is None:
-        return [("connect_to", "connect_to must be the edge's address as host:port, like curl's --connect-to "
-                               f"target (e.g. 203.0.113.10:443, edge.example.net:8443, [2001:db8::1]:443); got "
-                               f"{_show(value)}")]
+        reason = ("connect_to must be the edge's address as host:port, like curl's --connect-to target (e.g. "
+                  f"203.0.113.10:443, edge.example.net:8443, [2001:db8::1]:443); got {_show(value)}")
+        if isinstance(value, str) and not value.isascii():
+            # The words CustomDomain uses for such a domain, with the host's punycode form.
+            host = value.rpartition(":")[0].strip("[]")
+            reason += f"; its host is not a valid host name: {host_name_problem(host)}"
+        return [("connect_to", reason)]
     return []
 
 
@@ -278,14 +297,28 @@ def timeout_message(inputs: Mapping[str, Any], issues: list[str], waited: float,
 # -- the HTTPS request --------------------------------------------------------------------------
 
 def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The system's trust store, or only ``ca_bundle`` (PEM text or a file) when given."""
-    if ca_bundle is None:
-        return ssl.create_default_context()
-    if PEM_CERTIFICATE in ca_bundle:
-        return ssl.create_default_context(cadata=ca_bundle)
-    if not os.path.isfile(ca_bundle):
-        raise FileNotFoundError(ca_bundle)
-    return ssl.create_default_context(cafile=ca_bundle)
+    """The system's trust store, or only ``ca_bundle`` (PEM text or a file) when given.
+
+    One context per bundle per process: building one costs some 16 ms (the system store), and
+    ``check``, every attempt of the wait and every refresh read would otherwise each build their own.
+    A file is keyed by its path, change time and size, so an edited file is read again."""
+    cafile: str | None = None
+    key: Hashable = ca_bundle
+    if ca_bundle is not None and PEM_CERTIFICATE not in ca_bundle:
+        cafile = os.path.abspath(ca_bundle)
+        if not os.path.isfile(cafile):
+            raise FileNotFoundError(ca_bundle)
+        status = os.stat(cafile)
+        key = (cafile, status.st_mtime_ns, status.st_size)
+    with _contexts_lock:
+        context = _contexts.get(key)
+        if context is None:
+            # With neither cafile nor cadata, the system's store.
+            context = ssl.create_default_context(cafile=cafile, cadata=None if cafile else ca_bundle)
+            if len(_contexts) >= MAX_CACHED_CONTEXTS:  # only a program editing its bundle over and over
+                _contexts.clear()
+            _contexts[key] = context
+        return context
 
 
 class _EdgeConnection(http.client.HTTPSConnection):

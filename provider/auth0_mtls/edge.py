@@ -33,7 +33,7 @@ import pulumi
 
 from .certificates import private_key_label
 from .errors import Auth0MtlsError
-from .validation import CLIENT_IP_HEADERS, Failure, _show, domain_failures
+from .validation import CLIENT_IP_HEADERS, Failure, _show, domain_failures, is_host_name, normalize_host
 
 # Debian, Ubuntu and Alpine keep the system's trusted CAs here; RHEL-like systems use
 # /etc/pki/tls/certs/ca-bundle.crt (pass it as origin_ca_certificate).
@@ -54,7 +54,6 @@ _KEY = re.compile(r"[A-Za-z0-9._~+/=-]+")
 # whitespace), as a variable ($) or as an escape (\).
 _PATH = re.compile(r"/[A-Za-z0-9._/@+=,:~-]*")
 _PATH_CHARS = "letters, digits and . _ / @ + = , : ~ -"
-_HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 
 ListenInput = Union[str, int, Sequence[Union[str, int]]]
@@ -88,11 +87,6 @@ class _Origin:
 
 
 # -- validation ---------------------------------------------------------------------------------
-
-def _is_host_name(host: str) -> bool:
-    labels = host.split(".")
-    return len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
-
 
 def _ip_address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
     """An IP address without an IPv6 zone id (``fe80::1%eth0``): Python accepts any text as a zone,
@@ -139,7 +133,7 @@ def _parse_origin(value: Any) -> tuple[Optional[_Origin], list[Failure]]:
     address = _ip_address(hostname)
     if address is not None:
         host = f"[{address.compressed}]" if address.version == 6 else address.compressed
-    elif _is_host_name(hostname):
+    elif is_host_name(hostname):
         host = hostname
     else:
         return None, [(prop, f"origin host {_show(hostname)} is not a valid host name or IP address")]
@@ -237,7 +231,7 @@ def _listen_failures(value: Any) -> list[Failure]:
                 ok = parsed is not None and parsed.version == 6
             else:
                 parsed = _ip_address(address)
-                ok = parsed.version == 4 if parsed is not None else _is_host_name(address.lower())
+                ok = parsed.version == 4 if parsed is not None else is_host_name(address.lower())
             if not ok:
                 failures.append((prop, reason))
                 continue
@@ -268,7 +262,7 @@ def check_failures(
 ) -> list[Failure]:
     """Every problem with the arguments, as ``(argument, reason)`` pairs; empty when they are usable."""
     failures: list[Failure] = []
-    name = domain.strip().rstrip(".").lower() if isinstance(domain, str) else domain
+    name = normalize_host(domain) if isinstance(domain, str) else domain
     failures += domain_failures(name, "domain")
     if not failures and len(f"mtls.{name}") > 253:
         failures.append(("domain", f"domain is too long to have the mtls. subdomain ({len(name)} characters)"))
@@ -363,7 +357,7 @@ def render_nginx_config(
                               listen=listen, origin_ca_certificate=origin_ca_certificate)
     if failures:
         raise EdgeConfigError(failures)
-    name = domain.strip().rstrip(".").lower()
+    name = normalize_host(domain)
     mtls_name = f"mtls.{name}"
     parsed, _ = _parse_origin(origin)
     assert parsed is not None

@@ -35,7 +35,7 @@ from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 from . import credentials, watchdog
 from .credentials import DEFAULT_NAMESPACE, NAMESPACE, Credentials, same_host
 from .errors import Auth0MtlsError, CaBundleError, ConfigurationError, TenantMismatch
-from .validation import Failure, is_unknown
+from .validation import Failure, _show, is_unknown
 
 if TYPE_CHECKING:
     from .client import ManagementClient
@@ -86,9 +86,8 @@ def namespace_failures(value: Any) -> list[Failure]:
     if value is None or is_unknown(value):
         return []
     if not isinstance(value, str) or not NAMESPACE.fullmatch(value):
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
         return [(TENANT, f"tenant must name a stack config namespace, such as 'auth0' (the default) or 'auth0-eu' "
-                         f"(letters, digits, '_', '.', '-'; no ':'), got {shown}")]
+                         f"(letters, digits, '_', '.', '-'; no ':'), got {_show(value)}")]
     return []
 
 

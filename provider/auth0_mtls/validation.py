@@ -38,6 +38,7 @@ LABEL_MAX = 63
 # 429s (which the client then waits out anyway).
 MIN_POLL_INTERVAL_SECONDS = 1
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _PORT = re.compile(r":[0-9]*$")
 CUSTOM_DOMAIN_ID = re.compile(r"cd_[A-Za-z0-9]{1,64}")
@@ -63,6 +64,25 @@ def _allowed(values: Iterable[str]) -> str:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` in lower case if it is ASCII, else as written: ``str.lower()`` maps some non-ASCII
+    letters to ASCII ones (KELVIN SIGN to "k"), which would silently make a name another host. Left
+    as written, the host checks refuse it (with its punycode form as the hint)."""
+    return text.lower() if text.isascii() else text
+
+
+def normalize_host(value: str) -> str:
+    """The canonical form of a host name as written by a user: no surrounding space, no root dot,
+    lower case (ASCII only; see ``ascii_lower``)."""
+    return ascii_lower(value.strip().rstrip("."))
+
+
+def is_host_name(host: str) -> bool:
+    """Whether ``host`` (already lower case) is a DNS host name of ASCII labels; a single label
+    (``localhost``) counts."""
+    return len(host) <= DOMAIN_MAX and all(_HOST_LABEL.fullmatch(label) for label in host.split("."))
 
 
 def _punycode(name: str) -> str | None:

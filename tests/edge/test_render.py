@@ -140,6 +140,16 @@ def test_domain_is_normalised() -> None:
 
 # -- what it refuses ----------------------------------------------------------------------------
 
+def test_a_non_ascii_domain_is_refused_not_lower_cased_into_another_host() -> None:
+    # KELVIN SIGN: str.lower() would render a configuration for login.example.kom.
+    error = refused(domain="Login.example.\u212aom.")
+    assert error.failures == [("domain", "domain 'Login.example.\u212aom' is not a valid host name: it contains "
+                                         "non-ASCII characters; write the name in its ASCII (punycode, xn--) form: "
+                                         "Login.example.kom")]
+    assert edge.check_failures(**{**GOOD, "domain": "login.example.\u212aom"}) != []
+
+
+
 @pytest.mark.parametrize("argument, value, words", [
     ("domain", "login.example.com;\n}", "not a valid host name"),
     ("domain", "", "required"),

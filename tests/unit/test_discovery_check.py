@@ -38,6 +38,9 @@ def test_normalize_inputs_defaults_and_canonical_forms() -> None:
     ("[2001:db8::1]:443", ("2001:db8::1", 443)),
     ("[::1]:1", ("::1", 1)),
     ("localhost:65535", ("localhost", 65535)),
+    # 253 characters, the longest name, also when written with the root dot.
+    (("a" * 62 + ".") * 3 + "b" * 60 + ".com:443", (("a" * 62 + ".") * 3 + "b" * 60 + ".com", 443)),
+    (("a" * 62 + ".") * 3 + "b" * 60 + ".com.:443", (("a" * 62 + ".") * 3 + "b" * 60 + ".com", 443)),
 ])
 def test_parse_connect_to(value: str, parsed: tuple[str, int]) -> None:
     assert dc.parse_connect_to(value) == parsed
@@ -47,7 +50,8 @@ def test_parse_connect_to(value: str, parsed: tuple[str, int]) -> None:
 @pytest.mark.parametrize("value", [
     "127.0.0.1", "edge.example.net", ":443", "edge:0", "edge:65536", "edge:44a3", "2001:db8::1:443",
     "[2001:db8::zz]:443", "[fe80::1%eth0]:443", "edge_1.example:443", "-edge.example:443", "a b:443",
-    "https://edge:443", "edge:443/x", "edge;rm:443", 443,
+    "https://edge:443", "edge:443/x", "edge;rm:443", 443, "a" * 64 + ".example:443",
+    ("a" * 62 + ".") * 3 + "b" * 61 + ".com:443",  # 254 characters
 ])
 def test_connect_to_refusals_name_the_property(value: object) -> None:
     (failure,) = dc.connect_to_failures(value)
@@ -75,6 +79,24 @@ def test_ca_bundle_as_pem_text_or_path(tmp_path: Path) -> None:
     assert "must be PEM text or the path" in wrong_type[1]
     # Every ca_bundle failure names no property: the engine would print the value of a named one.
     assert {prop for prop, _ in (missing, bad_file, bad_text, wrong_type)} == {""}
+
+
+def test_one_tls_context_per_bundle_and_a_new_one_when_the_file_changes(tmp_path: Path) -> None:
+    first, second = CertificateAuthority("edge CA one"), CertificateAuthority("edge CA two")
+    path = first.write(tmp_path / "ca.pem")
+    assert dc.tls_context(None) is dc.tls_context(None)
+    assert dc.tls_context(first.cert_pem) is dc.tls_context(first.cert_pem)
+    assert dc.tls_context(first.cert_pem) is not dc.tls_context(second.cert_pem)
+    from_file = dc.tls_context(str(path))
+    assert dc.tls_context(str(path)) is from_file
+    assert [dict(rdn[0] for rdn in cert["subject"])["commonName"] for cert in from_file.get_ca_certs()] \
+        == ["edge CA one"]
+    path.write_text(first.cert_pem + second.cert_pem)
+    changed = dc.tls_context(str(path))
+    assert changed is not from_file
+    assert sorted(dict(rdn[0] for rdn in cert["subject"])["commonName"] for cert in changed.get_ca_certs()) \
+        == ["edge CA one", "edge CA two"]
+    assert dc.tls_context(str(path)) is changed
 
 
 def _key_lines(key_pem: str) -> list[str]:
@@ -120,6 +142,28 @@ def test_check_failures(news: dict[str, object], prop: str, fragment: str) -> No
     found = failures(**news)
     assert [p for p, _ in found] == [prop], found
     assert fragment in found[0][1]
+
+
+KELVIN_DOMAIN = "login.example.\u212aom"  # KELVIN SIGN, which str.lower() turns into "k"
+
+
+def test_check_refuses_a_non_ascii_domain_instead_of_checking_another_host() -> None:
+    result = dc.MtlsDiscoveryCheckProvider().check({}, {"domain": KELVIN_DOMAIN})
+    assert result.inputs["domain"] != "login.example.kom", "KELVIN SIGN must not turn into k before validation"
+    assert [(failure.property, failure.reason) for failure in result.failures] == [
+        ("domain", "domain 'login.example.\u212aom' is not a valid host name: it contains non-ASCII characters; "
+                   "write the name in its ASCII (punycode, xn--) form: login.example.kom")]
+
+
+def test_check_refuses_a_non_ascii_connect_to_instead_of_connecting_to_another_host() -> None:
+    result = dc.MtlsDiscoveryCheckProvider().check({}, {"domain": DOMAIN, "connect_to": " edge.\u212aom:443"})
+    assert result.inputs["connect_to"] == "edge.\u212aom:443"
+    assert dc.parse_connect_to("edge.\u212aom:443") is None
+    ((prop, reason),) = [(failure.property, failure.reason) for failure in result.failures]
+    assert prop == "connect_to"
+    assert reason.startswith("connect_to must be the edge's address as host:port")
+    assert reason.endswith("; its host is not a valid host name: it contains non-ASCII characters; write the name in "
+                           "its ASCII (punycode, xn--) form: edge.kom")
 
 
 def test_unknown_values_are_checked_at_apply_time() -> None:

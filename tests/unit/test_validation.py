@@ -2,7 +2,7 @@ import pytest
 from pulumi.output import Unknown
 
 from auth0_mtls import custom_domain, tenant_settings, verification
-from auth0_mtls.validation import UNKNOWN
+from auth0_mtls.validation import UNKNOWN, is_host_name, normalize_host
 
 
 def failures_for(module, **news):
@@ -164,3 +164,31 @@ def test_enable_endpoint_aliases_must_be_bool(value):
     failures = failures_for(tenant_settings, enable_endpoint_aliases=value)
     assert props(failures) == ["enable_endpoint_aliases"]
     assert "true or false" in failures[0][1]
+
+
+@pytest.mark.parametrize("written, normal", [
+    (" Login.Example.COM. ", "login.example.com"),
+    ("login.example.com", "login.example.com"),
+    # Left as written for the host checks to refuse: lower() would make it login.example.kom.
+    (" Login.example.\u212aom.", "Login.example.\u212aom"),
+    ("B\u00dcCHER.example.com", "B\u00dcCHER.example.com"),
+])
+def test_normalize_host_lower_cases_ascii_names_only(written, normal):
+    assert normalize_host(written) == normal
+
+
+@pytest.mark.parametrize("host, ok", [
+    ("login.example.com", True),
+    ("localhost", True),
+    ("a" * 63 + ".example.com", True),
+    ("a" * 64 + ".example.com", False),
+    (("a" * 62 + ".") * 3 + "b" * 60 + ".com", True),  # 253 characters
+    (("a" * 62 + ".") * 3 + "b" * 61 + ".com", False),  # 254
+    ("-edge.example.com", False),
+    ("edge_1.example.com", False),
+    ("edge..example.com", False),
+    ("Login.example.com", False),  # callers lower-case first
+    ("login.example.\u212aom", False),
+])
+def test_is_host_name(host, ok):
+    assert is_host_name(host) is ok
