@@ -46,6 +46,7 @@ from .errors import Auth0MtlsError
 from .provider_base import ShortTracebacks, info, update_diff, warn
 from .retry import RetryBudgetExhausted, check_engine, deadline, pause
 from .validation import (
+    DOMAIN_MAX,
     Failure,
     _show,
     ascii_lower,
@@ -132,7 +133,8 @@ def parse_connect_to(value: str) -> tuple[str, int] | None:
         return str(ipaddress.IPv4Address(host)), port
     except ValueError:
         pass
-    if not is_host_name(host.rstrip(".")):
+    # The host as written, root dot included, is held to 253 characters (as it always was here).
+    if len(host) > DOMAIN_MAX or not is_host_name(host.rstrip(".")):
         return None
     return host.rstrip("."), port
 
