@@ -82,10 +82,6 @@ def via_edge(request: Request) -> bool:
     return host_of(request).endswith("." + EDGE_SUFFIX)
 
 
-def not_via_edge(request: Request) -> bool:
-    return not via_edge(request)
-
-
 def host_of(request: Request) -> str:
     """The ``Host`` header's host part, lower case (``[::1]:443`` → ``[::1]``)."""
     host = (request.headers.get("Host") or "").strip().lower()
@@ -225,6 +221,7 @@ class AuthenticationApi(Area):
     def _management_token(self, request: Request, params: Mapping[str, Any],
                           basic: tuple[str, str] | None) -> Reply:
         result = self.store.area("management_auth").issue_token(params, request.site.accepted_audiences, basic)
+        # Tokens must never be cached by intermediaries (RFC 6749 §5.1).
         return Reply(200, result, dict(NO_STORE))
 
     def _application_token(self, request: Request, caller: Caller, params: Mapping[str, Any],
@@ -399,10 +396,9 @@ class AuthenticationApi(Area):
             return [dict(item) for item in self._issued]
 
     routes = (
-        auth("POST", "/oauth/token", lambda a, r: a.token(r), when=via_edge),
-        # Every other token request too, so that application clients can use their secret on the
-        # canonical address; the management client's are passed on unchanged.
-        auth("POST", "/oauth/token", lambda a, r: a.token(r), when=not_via_edge),
+        # Every token request, edge or not: application clients may use their secret on the
+        # canonical address, and the management client's requests are passed on unchanged.
+        auth("POST", "/oauth/token", lambda a, r: a.token(r)),
         auth("GET", "/.well-known/openid-configuration", lambda a, r: a.discovery(r)),
         auth("GET", "/.well-known/jwks.json", lambda a, r: a.jwks(r)),
         admin("GET", "/tokens/issued", lambda a, r: (200, a.issued())),

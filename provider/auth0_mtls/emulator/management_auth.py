@@ -1,4 +1,6 @@
-"""Management API tokens: ``POST /oauth/token`` for the management client, and bearer checks.
+"""Management API tokens: those ``POST /oauth/token`` issues to the management client (the
+route itself belongs to :mod:`.authentication_api`, which answers every token request), and
+bearer checks.
 
 The management client (``--client-id``/``--client-secret``) is the machine-to-machine
 application the provider authenticates as. It is configuration of the emulator, not one of
@@ -16,7 +18,7 @@ from typing import Any, Collection, Iterable, Mapping
 from urllib.parse import unquote
 
 from .errors import OAuthError, insufficient_scope, invalid_token
-from .router import Reply, Request, admin, auth
+from .router import Request, admin
 from .store import Area
 
 
@@ -133,12 +135,6 @@ class ManagementAuth(Area):
 
     # ------------------------------------------------------------------ routes
 
-    def _token_route(self, request: Request) -> Reply:
-        result = self.issue_token(request.body_object(), request.site.accepted_audiences,
-                                  basic_credentials(request.headers.get("Authorization")))
-        # Tokens must never be cached by intermediaries (RFC 6749 §5.1).
-        return Reply(200, result, {"Cache-Control": "no-store", "Pragma": "no-cache"})
-
     def _set_scopes(self, request: Request) -> tuple[int, Any]:
         if request.method == "PUT":
             scopes = request.body_object().get("scopes")
@@ -148,7 +144,6 @@ class ManagementAuth(Area):
         return 200, {"scopes": list(self.granted_scopes)}
 
     routes = (
-        auth("POST", "/oauth/token", lambda area, r: area._token_route(r)),
         admin("POST", "/tokens/revoke",
               lambda area, r: (200, {"revoked": area.revoke_tokens(bool(r.body_object().get("include_static")))})),
         admin("POST", "/tokens/expire", lambda area, r: (200, {"expired": area.expire_tokens()})),
