@@ -35,7 +35,8 @@ class Emulator:
     :attr:`ca_path`); ``tls_cert``/``tls_key`` serve a given certificate instead.
     ``origin_port`` (0 picks a free one) adds a second listener of the same tenant, on the same
     host and with the same TLS, that stands for its custom domains' origin (:attr:`origin_url`): an
-    edge proxies there, and every request must bring a custom domain's ``cname-api-key``.
+    edge proxies there, and Authentication API requests (token, discovery, JWKS) must bring a
+    custom domain's ``cname-api-key``. The key is not checked on the Management API routes there.
     """
 
     def __init__(
