@@ -128,7 +128,7 @@ def https_origin(emu: Emulator, directory: Path) -> Iterator[Origin]:
     files = generate(directory, ("localhost", "127.0.0.1"))
     assert files.ca_path is not None
     server = HttpServer(("127.0.0.1", 0), emu, server_context(files.cert_path, files.key_path),
-                        custom_domain_origin=True)
+                        site=emu.site.as_custom_domain_origin())
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -117,7 +117,8 @@ class Emulator:
         )
         self._thread.start()
         if self._origin_port is not None:
-            self._origin = HttpServer((self._host, self._origin_port), self, context, custom_domain_origin=True)
+            self._origin = HttpServer((self._host, self._origin_port), self, context,
+                                      site=self.site.as_custom_domain_origin())
             self._origin_thread = threading.Thread(
                 target=self._origin.serve_forever, kwargs={"poll_interval": 0.02},
                 name=f"auth0-emulator-origin-{self._origin.server_address[1]}", daemon=True,

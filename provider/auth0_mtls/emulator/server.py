@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .dispatch import INTERNAL_ERROR
 from .errors import ApiError
-from .router import Headers, Reply, Request
+from .router import Headers, Reply, Request, Site
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -54,10 +54,11 @@ class HttpServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: "Emulator",
-                 ssl_context: ssl.SSLContext | None = None, *, custom_domain_origin: bool = False) -> None:
+                 ssl_context: ssl.SSLContext | None = None, *, site: Site | None = None) -> None:
         self.emulator = emulator
-        # A custom domain's origin: the emulator's Site, marked so (see Site.custom_domain_origin).
-        self.custom_domain_origin = custom_domain_origin
+        # The Site this listener serves; None means the emulator's, read per request because the
+        # emulator sets it only once its own listener is bound.
+        self.site = site
         # With a context, each connection's handshake runs in that connection's own thread
         # (see _Handler.setup), never in the accept loop: a slow client cannot stall others.
         self.ssl_context = ssl_context
@@ -236,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self._send(Reply(error.status, error.body(), {"Connection": "close"}))
                 return
-            site = emulator.site.as_custom_domain_origin() if self.server.custom_domain_origin else emulator.site
+            site = self.server.site if self.server.site is not None else emulator.site
             request = Request.build(self.command, self.path, Headers(self.headers.items()), raw, site)
             reply = emulator.dispatcher.handle(request)
             if reply is None:
