@@ -151,21 +151,16 @@ class AuthenticationApi(Area):
             return Caller(None, None, None)
         key = request.headers.get(KEY_HEADER) or ""
         domains = self.store.area("custom_domains")
-        listed = domains.list()
-        matched: dict[str, Any] | None = None
-        # Every domain's digest is compared, so the time taken does not say which one came close.
-        for record in listed:
-            if domains.check_cname_api_key(record["custom_domain_id"], key) and matched is None:
-                matched = record
+        # Compared with every domain's key digest in constant time (see domain_for_cname_api_key).
+        matched = domains.domain_for_cname_api_key(key)
         if matched is None:
             # Not established: Auth0's status and body for a missing or wrong cname-api-key (its
             # docs only name the symptom "Invalid API key"). 403 access_denied chosen.
             reason = "missing" if not key else "not the key of any custom domain of this tenant"
             raise OAuthError(403, "access_denied", f"Invalid API key: the {KEY_HEADER} header is {reason}. "
                                                    "Requests must reach Auth0 through the custom domain's edge.")
-        host = host_of(request)
-        origins = {str(record.get("origin_domain_name") or "").lower(): record for record in listed}
-        if host in origins and origins[host]["custom_domain_id"] != matched["custom_domain_id"]:
+        owner = domains.origin_owner(host_of(request))
+        if owner is not None and owner != matched["custom_domain_id"]:
             raise OAuthError(403, "access_denied", f"The Host header names the origin of another custom domain "
                                                    f"than the one the {KEY_HEADER} belongs to.")
         return Caller(str(matched["domain"]), str(matched["custom_domain_id"]), self._certificate(request))
