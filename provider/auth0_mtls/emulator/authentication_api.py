@@ -49,8 +49,15 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from .certificates import subject_dn, thumbprint_sha256
 from .custom_domains import EDGE_SUFFIX
-from .errors import OAuthError
-from .management_auth import basic_credentials
+from .errors import (
+    OAuthError,
+    grant_type_not_allowed,
+    missing_grant_type,
+    no_audience,
+    service_not_enabled,
+    unauthorized,
+)
+from .management_auth import basic_credentials, narrow_scopes
 from .router import Reply, Request, admin, auth
 from .store import Area
 from .tenant_keys import signing_key
@@ -223,20 +230,19 @@ class AuthenticationApi(Area):
                            basic: tuple[str, str] | None, client_id: str) -> Reply:
         grant_type = params.get("grant_type")
         if not grant_type:
-            raise OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+            raise missing_grant_type()
         client = self.store.area("clients").get(client_id)
         method = self._authenticate(caller, client, params, basic)
         if grant_type != GRANT_TYPE or GRANT_TYPE not in client.get("grant_types", []) or method == "none":
-            raise OAuthError(403, "unauthorized_client", f"Grant type '{grant_type}' not allowed for the client.")
+            raise grant_type_not_allowed(grant_type)
         audience = params.get("audience")
         if not audience or not isinstance(audience, str):
-            raise OAuthError(403, "access_denied",
-                             "No audience parameter was provided, and no default audience has been configured")
+            raise no_audience()
         management = audience in request.site.accepted_audiences
         api_record = self.store.area("resource_servers").by_identifier(audience)
         api = api_record.render() if api_record is not None else None
         if api is None and not management:
-            raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
+            raise service_not_enabled(audience)
         grants = [grant for grant in self.store.area("client_grants").list({"client_id": client_id,
                                                                              "audience": audience})
                   if grant.get("subject_type") in (None, "client")]
@@ -292,7 +298,7 @@ class AuthenticationApi(Area):
         expected = self.store.area("clients").secret_of(client["client_id"]) or ""
         if not (isinstance(secret, str) and hmac.compare_digest(secret.encode(), expected.encode())):
             # As the recorded answer to a wrong secret on the management client.
-            raise OAuthError(401, "access_denied", "Unauthorized")
+            raise unauthorized()
         # Not established: whether Auth0 refuses client_secret_basic from a client_secret_post client
         # (and the reverse); either is accepted.
         return "client_secret_basic" if basic else "client_secret_post"
@@ -334,10 +340,7 @@ class AuthenticationApi(Area):
             granted = [str(item.get("value")) for item in api.get("scopes", []) if isinstance(item, dict)]
         else:
             granted = [str(item) for item in grant.get("scope", [])]
-        if isinstance(requested, str) and requested.strip():
-            wanted = set(requested.split())
-            granted = [scope for scope in granted if scope in wanted]
-        return granted
+        return narrow_scopes(granted, requested)
 
     @staticmethod
     def _binding(caller: Caller, client: Mapping[str, Any], api: Mapping[str, Any] | None,
