@@ -64,7 +64,25 @@ class HttpServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         super().__init__(address, _Handler)
+
+    def serve_in_thread(self, name: str, poll_interval: float = 0.02) -> None:
+        """Accept requests on a daemon thread until :meth:`close`."""
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": poll_interval},
+                                        name=name, daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 5) -> None:
+        """Stop accepting, end open connections, release the port and wait for the accept thread."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            # shutdown() waits for serve_forever to notice; without a serving thread it would wait forever.
+            self.shutdown()
+        self.close_all_connections()
+        self.server_close()
+        if thread is not None:
+            thread.join(timeout=timeout)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Failed handshakes and vanished clients are the client's business; report them only
