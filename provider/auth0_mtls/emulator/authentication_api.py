@@ -71,9 +71,8 @@ EDGE_HEADERS = (KEY_HEADER, CERTIFICATE_HEADER, VERIFIED_HEADER,
                 *(name.replace("-", "_") for name in (KEY_HEADER, CERTIFICATE_HEADER, VERIFIED_HEADER)))
 # "The certificate … limited to 4096 bytes" (reference §3.2).
 MAX_CERTIFICATE_HEADER = 4096
-CERTIFICATE_METHODS = {"tls_client_auth": "cert_subject_dn", "self_signed_tls_client_auth": "x509_cert"}
-SECRET_METHODS = ("client_secret_post", "client_secret_basic")
-MTLS_AUTH_METHODS = tuple(CERTIFICATE_METHODS)
+# The client authentication methods a certificate satisfies (their credential types: clients.py).
+MTLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 GRANT_TYPE = "client_credentials"
 DEFAULT_TOKEN_LIFETIME = 86400
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -287,7 +286,7 @@ class AuthenticationApi(Area):
         slots = client.get("client_authentication_methods")
         if slots:
             (method, slot), = slots.items()
-            if method not in CERTIFICATE_METHODS:
+            if method not in MTLS_AUTH_METHODS:
                 raise invalid_client(f"{method} client assertions are not emulated.")
             if secret is not None:
                 raise invalid_client(f"This client authenticates with {method}; a client secret is not accepted.")
