@@ -19,7 +19,6 @@ discovery-check cases at the end change the stack and run last.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,16 +127,12 @@ def https_origin(emu: Emulator, directory: Path) -> Iterator[Origin]:
     files = generate(directory, ("localhost", "127.0.0.1"))
     assert files.ca_path is not None
     server = HttpServer(("127.0.0.1", 0), emu, server_context(files.cert_path, files.key_path),
-                        custom_domain_origin=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+                        site=emu.site.as_custom_domain_origin())
+    server.serve_in_thread("mtls-proof-origin", poll_interval=0.05)
     try:
         yield Origin(f"https://localhost:{server.server_address[1]}", files.ca_path)
     finally:
-        server.shutdown()
-        server.close_all_connections()
-        server.server_close()
-        thread.join(timeout=5)
+        server.close()
 
 
 def _made_elsewhere(emu: Emulator) -> tuple[str, str]:

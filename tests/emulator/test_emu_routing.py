@@ -66,9 +66,9 @@ class _Origin(Area):
 
 @pytest.fixture
 def extended(monkeypatch: pytest.MonkeyPatch) -> Any:
-    # The stand-in plays the Authentication API, so the real one makes way for it.
-    areas = tuple(area for area in state_module.AREAS if area.name != "authentication")
-    monkeypatch.setattr(state_module, "AREAS", (*areas, _Origin))
+    # The stand-in registers ahead of the real Authentication API: its guarded token route wins
+    # anyway, but plain routes on one path go in registration order, and its JWKS must answer.
+    monkeypatch.setattr(state_module, "AREAS", (_Origin, *state_module.AREAS))
     with Emulator(scopes=(*state_module.ALL_SCOPES, "read:widgets")) as emu:
         yield emu
 

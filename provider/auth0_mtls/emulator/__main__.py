@@ -65,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
     parser.add_argument("--origin-port", type=int, default=None, metavar="PORT",
                         help="also listen on this port (0 picks a free one) as the custom domains' origin, the "
-                             "address an edge proxies to: every request there must carry a custom domain's "
-                             "cname-api-key (else 403 access_denied), as on Auth0's <tenant>.edge.tenants "
-                             "origin; its URL is printed as 'Custom domain origin: <url>'")
+                             "address an edge proxies to: Authentication API requests there (token, discovery, "
+                             "JWKS) need a custom domain's cname-api-key (else 403 access_denied), as on "
+                             "Auth0's <tenant>.edge.tenants origin; its URL is printed as "
+                             "'Custom domain origin: <url>'")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 

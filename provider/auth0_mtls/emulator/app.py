@@ -35,7 +35,8 @@ class Emulator:
     :attr:`ca_path`); ``tls_cert``/``tls_key`` serve a given certificate instead.
     ``origin_port`` (0 picks a free one) adds a second listener of the same tenant, on the same
     host and with the same TLS, that stands for its custom domains' origin (:attr:`origin_url`): an
-    edge proxies there, and every request must bring a custom domain's ``cname-api-key``.
+    edge proxies there, and Authentication API requests (token, discovery, JWKS) must bring a
+    custom domain's ``cname-api-key``. The key is not checked on the Management API routes there.
     """
 
     def __init__(
@@ -83,10 +84,8 @@ class Emulator:
         self._stopping = threading.Event()
         self.dispatcher = Dispatcher(self.state, self._stopping)
         self._server: HttpServer | None = None
-        self._thread: threading.Thread | None = None
         self._origin_port = origin_port
         self._origin: HttpServer | None = None
-        self._origin_thread: threading.Thread | None = None
         self._site: Site | None = None
         self.tls = tls or tls_cert is not None
         self._tls_files = (Path(tls_cert), Path(tls_key)) if tls_cert is not None and tls_key is not None else None
@@ -110,18 +109,11 @@ class Emulator:
             context = server_context(cert, key)
         self._server = HttpServer((self._host, self._requested_port), self, context)
         self._site = Site(self.base_url, self.audience, self.accepted_audiences, self._authorities())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-            name=f"auth0-emulator-{self.port}", daemon=True,
-        )
-        self._thread.start()
+        self._server.serve_in_thread(f"auth0-emulator-{self.port}")
         if self._origin_port is not None:
-            self._origin = HttpServer((self._host, self._origin_port), self, context, custom_domain_origin=True)
-            self._origin_thread = threading.Thread(
-                target=self._origin.serve_forever, kwargs={"poll_interval": 0.02},
-                name=f"auth0-emulator-origin-{self._origin.server_address[1]}", daemon=True,
-            )
-            self._origin_thread.start()
+            self._origin = HttpServer((self._host, self._origin_port), self, context,
+                                      site=self.site.as_custom_domain_origin())
+            self._origin.serve_in_thread(f"auth0-emulator-origin-{self._origin.server_address[1]}")
         return self
 
     def stop(self) -> None:
@@ -130,15 +122,9 @@ class Emulator:
             return
         self._stopping.set()
         origin, self._origin = self._origin, None
-        for listener, thread in ((server, self._thread), (origin, self._origin_thread)):
-            if listener is None:
-                continue
-            listener.shutdown()
-            listener.close_all_connections()
-            listener.server_close()
-            if thread is not None:
-                thread.join(timeout=5)
-        self._thread = self._origin_thread = None
+        for listener in (server, origin):
+            if listener is not None:
+                listener.close()
         if self._tls_dir is not None:
             shutil.rmtree(self._tls_dir, ignore_errors=True)
             self._tls_dir = None
@@ -171,16 +157,19 @@ class Emulator:
     def scheme(self) -> str:
         return "https" if self.tls else "http"
 
+    def _url(self, port: int) -> str:
+        return f"{self.scheme}://{self._host}:{port}"
+
     @property
     def base_url(self) -> str:
-        return f"{self.scheme}://{self._host}:{self.port}"
+        return self._url(self.port)
 
     @property
     def origin_url(self) -> str | None:
         """The custom domain origin listener's URL (``origin_port``), or None without one."""
         if self._origin is None:
             return None
-        return f"{self.scheme}://{self._host}:{self._origin.server_address[1]}"
+        return self._url(int(self._origin.server_address[1]))
 
     @property
     def domain(self) -> str:

@@ -49,8 +49,15 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from .certificates import subject_dn, thumbprint_sha256
 from .custom_domains import EDGE_SUFFIX
-from .errors import OAuthError
-from .management_auth import basic_credentials
+from .errors import (
+    OAuthError,
+    grant_type_not_allowed,
+    missing_grant_type,
+    no_audience,
+    service_not_enabled,
+    unauthorized,
+)
+from .management_auth import basic_credentials, narrow_scopes
 from .router import Reply, Request, admin, auth
 from .store import Area
 from .tenant_keys import signing_key
@@ -64,9 +71,8 @@ EDGE_HEADERS = (KEY_HEADER, CERTIFICATE_HEADER, VERIFIED_HEADER,
                 *(name.replace("-", "_") for name in (KEY_HEADER, CERTIFICATE_HEADER, VERIFIED_HEADER)))
 # "The certificate … limited to 4096 bytes" (reference §3.2).
 MAX_CERTIFICATE_HEADER = 4096
-CERTIFICATE_METHODS = {"tls_client_auth": "cert_subject_dn", "self_signed_tls_client_auth": "x509_cert"}
-SECRET_METHODS = ("client_secret_post", "client_secret_basic")
-MTLS_AUTH_METHODS = tuple(CERTIFICATE_METHODS)
+# The client authentication methods a certificate satisfies (their credential types: clients.py).
+MTLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 GRANT_TYPE = "client_credentials"
 DEFAULT_TOKEN_LIFETIME = 86400
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -80,10 +86,6 @@ def via_edge(request: Request) -> bool:
     if request.site.custom_domain_origin or any(name in request.headers for name in EDGE_HEADERS):
         return True
     return host_of(request).endswith("." + EDGE_SUFFIX)
-
-
-def not_via_edge(request: Request) -> bool:
-    return not via_edge(request)
 
 
 def host_of(request: Request) -> str:
@@ -155,21 +157,16 @@ class AuthenticationApi(Area):
             return Caller(None, None, None)
         key = request.headers.get(KEY_HEADER) or ""
         domains = self.store.area("custom_domains")
-        listed = domains.list()
-        matched: dict[str, Any] | None = None
-        # Every domain's digest is compared, so the time taken does not say which one came close.
-        for record in listed:
-            if domains.check_cname_api_key(record["custom_domain_id"], key) and matched is None:
-                matched = record
+        # Compared with every domain's key digest in constant time (see domain_for_cname_api_key).
+        matched = domains.domain_for_cname_api_key(key)
         if matched is None:
             # Not established: Auth0's status and body for a missing or wrong cname-api-key (its
             # docs only name the symptom "Invalid API key"). 403 access_denied chosen.
             reason = "missing" if not key else "not the key of any custom domain of this tenant"
             raise OAuthError(403, "access_denied", f"Invalid API key: the {KEY_HEADER} header is {reason}. "
                                                    "Requests must reach Auth0 through the custom domain's edge.")
-        host = host_of(request)
-        origins = {str(record.get("origin_domain_name") or "").lower(): record for record in listed}
-        if host in origins and origins[host]["custom_domain_id"] != matched["custom_domain_id"]:
+        owner = domains.origin_owner(host_of(request))
+        if owner is not None and owner != matched["custom_domain_id"]:
             raise OAuthError(403, "access_denied", f"The Host header names the origin of another custom domain "
                                                    f"than the one the {KEY_HEADER} belongs to.")
         return Caller(str(matched["domain"]), str(matched["custom_domain_id"]), self._certificate(request))
@@ -225,26 +222,26 @@ class AuthenticationApi(Area):
     def _management_token(self, request: Request, params: Mapping[str, Any],
                           basic: tuple[str, str] | None) -> Reply:
         result = self.store.area("management_auth").issue_token(params, request.site.accepted_audiences, basic)
+        # Tokens must never be cached by intermediaries (RFC 6749 §5.1).
         return Reply(200, result, dict(NO_STORE))
 
     def _application_token(self, request: Request, caller: Caller, params: Mapping[str, Any],
                            basic: tuple[str, str] | None, client_id: str) -> Reply:
         grant_type = params.get("grant_type")
         if not grant_type:
-            raise OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+            raise missing_grant_type()
         client = self.store.area("clients").get(client_id)
         method = self._authenticate(caller, client, params, basic)
         if grant_type != GRANT_TYPE or GRANT_TYPE not in client.get("grant_types", []) or method == "none":
-            raise OAuthError(403, "unauthorized_client", f"Grant type '{grant_type}' not allowed for the client.")
+            raise grant_type_not_allowed(grant_type)
         audience = params.get("audience")
         if not audience or not isinstance(audience, str):
-            raise OAuthError(403, "access_denied",
-                             "No audience parameter was provided, and no default audience has been configured")
+            raise no_audience()
         management = audience in request.site.accepted_audiences
         api_record = self.store.area("resource_servers").by_identifier(audience)
         api = api_record.render() if api_record is not None else None
         if api is None and not management:
-            raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
+            raise service_not_enabled(audience)
         grants = [grant for grant in self.store.area("client_grants").list({"client_id": client_id,
                                                                              "audience": audience})
                   if grant.get("subject_type") in (None, "client")]
@@ -289,7 +286,7 @@ class AuthenticationApi(Area):
         slots = client.get("client_authentication_methods")
         if slots:
             (method, slot), = slots.items()
-            if method not in CERTIFICATE_METHODS:
+            if method not in MTLS_AUTH_METHODS:
                 raise invalid_client(f"{method} client assertions are not emulated.")
             if secret is not None:
                 raise invalid_client(f"This client authenticates with {method}; a client secret is not accepted.")
@@ -300,7 +297,7 @@ class AuthenticationApi(Area):
         expected = self.store.area("clients").secret_of(client["client_id"]) or ""
         if not (isinstance(secret, str) and hmac.compare_digest(secret.encode(), expected.encode())):
             # As the recorded answer to a wrong secret on the management client.
-            raise OAuthError(401, "access_denied", "Unauthorized")
+            raise unauthorized()
         # Not established: whether Auth0 refuses client_secret_basic from a client_secret_post client
         # (and the reverse); either is accepted.
         return "client_secret_basic" if basic else "client_secret_post"
@@ -342,10 +339,7 @@ class AuthenticationApi(Area):
             granted = [str(item.get("value")) for item in api.get("scopes", []) if isinstance(item, dict)]
         else:
             granted = [str(item) for item in grant.get("scope", [])]
-        if isinstance(requested, str) and requested.strip():
-            wanted = set(requested.split())
-            granted = [scope for scope in granted if scope in wanted]
-        return granted
+        return narrow_scopes(granted, requested)
 
     @staticmethod
     def _binding(caller: Caller, client: Mapping[str, Any], api: Mapping[str, Any] | None,
@@ -399,10 +393,9 @@ class AuthenticationApi(Area):
             return [dict(item) for item in self._issued]
 
     routes = (
-        auth("POST", "/oauth/token", lambda a, r: a.token(r), when=via_edge),
-        # Every other token request too, so that application clients can use their secret on the
-        # canonical address; the management client's are passed on unchanged.
-        auth("POST", "/oauth/token", lambda a, r: a.token(r), when=not_via_edge),
+        # Every token request, edge or not: application clients may use their secret on the
+        # canonical address, and the management client's requests are passed on unchanged.
+        auth("POST", "/oauth/token", lambda a, r: a.token(r)),
         auth("GET", "/.well-known/openid-configuration", lambda a, r: a.discovery(r)),
         auth("GET", "/.well-known/jwks.json", lambda a, r: a.jwks(r)),
         admin("GET", "/tokens/issued", lambda a, r: (200, a.issued())),

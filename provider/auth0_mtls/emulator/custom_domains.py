@@ -440,6 +440,37 @@ class CustomDomains(Area):
                 return False
             return hmac.compare_digest(_digest(key), record.cname_key_sha256)
 
+    def domain_for_cname_api_key(self, key: str) -> dict[str, Any] | None:
+        """The domain ``key`` was handed out for, rendered, or None (edge-side check).
+
+        The key's digest is compared with every domain's, in constant time and without stopping
+        at a match, so the time taken does not say which domain came close. A loaded snapshot can
+        give two domains one key; the earlier-created one is then the match.
+        """
+        with self.lock:
+            digest = _digest(key)
+            matched: DomainRecord | None = None
+            for record in sorted(self._domains.values(), key=lambda item: item.seq):
+                if record.cname_key_sha256 is None:
+                    continue
+                if hmac.compare_digest(digest, record.cname_key_sha256) and matched is None:
+                    matched = record
+            return matched.render() if matched is not None else None
+
+    def origin_owner(self, host: str) -> str | None:
+        """The id of the domain whose origin host is ``host`` (lower case), or None.
+
+        A domain without an origin yet counts as having the empty one (what a request without a
+        ``Host`` header names). Should two domains share an origin (only a loaded snapshot can do
+        that), the later-created one owns it.
+        """
+        with self.lock:
+            owner: str | None = None
+            for record in sorted(self._domains.values(), key=lambda item: item.seq):
+                if (record.origin or "").lower() == host:
+                    owner = record.id
+            return owner
+
     # ------------------------------------------------------------------ test control
 
     def set_status(self, domain_id: str, status: str, verification_status: str | None = _UNSET,

@@ -83,6 +83,30 @@ def insufficient_scope(scope: str) -> ApiError:
     return ApiError(403, "Forbidden", f"Insufficient scope, expected any of: {scope}", "insufficient_scope")
 
 
+# The token endpoint's recorded answers, shared by the management client and application clients.
+
+def missing_grant_type() -> OAuthError:
+    return OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+
+
+def unauthorized() -> OAuthError:
+    # A wrong client id or secret.
+    return OAuthError(401, "access_denied", "Unauthorized")
+
+
+def grant_type_not_allowed(grant_type: Any) -> OAuthError:
+    return OAuthError(403, "unauthorized_client", f"Grant type '{grant_type}' not allowed for the client.")
+
+
+def no_audience() -> OAuthError:
+    return OAuthError(403, "access_denied",
+                      "No audience parameter was provided, and no default audience has been configured")
+
+
+def service_not_enabled(audience: Any) -> OAuthError:
+    return OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
+
+
 def too_many_requests(headers: dict[str, str]) -> ApiError:
     return ApiError(429, "Too Many Requests", "Global limit has been reached", "too_many_requests", headers)
 

@@ -1,4 +1,6 @@
-"""Management API tokens: ``POST /oauth/token`` for the management client, and bearer checks.
+"""Management API tokens: those ``POST /oauth/token`` issues to the management client (the
+route itself belongs to :mod:`.authentication_api`, which answers every token request), and
+bearer checks.
 
 The management client (``--client-id``/``--client-secret``) is the machine-to-machine
 application the provider authenticates as. It is configuration of the emulator, not one of
@@ -15,8 +17,16 @@ from dataclasses import dataclass
 from typing import Any, Collection, Iterable, Mapping
 from urllib.parse import unquote
 
-from .errors import OAuthError, insufficient_scope, invalid_token
-from .router import Reply, Request, admin, auth
+from .errors import (
+    grant_type_not_allowed,
+    insufficient_scope,
+    invalid_token,
+    missing_grant_type,
+    no_audience,
+    service_not_enabled,
+    unauthorized,
+)
+from .router import Request, admin
 from .store import Area
 
 
@@ -49,7 +59,7 @@ class ManagementAuth(Area):
         with self.lock:
             grant_type = params.get("grant_type")
             if not grant_type:
-                raise OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+                raise missing_grant_type()
             client_id, client_secret = basic_auth or (params.get("client_id"), params.get("client_secret"))
             if not (
                 isinstance(client_id, str)
@@ -57,23 +67,15 @@ class ManagementAuth(Area):
                 and hmac.compare_digest(client_id.encode(), self.config.client_id.encode())
                 and hmac.compare_digest(client_secret.encode(), self.config.client_secret.encode())
             ):
-                raise OAuthError(401, "access_denied", "Unauthorized")
+                raise unauthorized()
             if grant_type != "client_credentials":
-                raise OAuthError(403, "unauthorized_client", f"Grant type '{grant_type}' not allowed for the client.")
+                raise grant_type_not_allowed(grant_type)
             audience = params.get("audience")
             if not audience:
-                raise OAuthError(
-                    403,
-                    "access_denied",
-                    "No audience parameter was provided, and no default audience has been configured",
-                )
+                raise no_audience()
             if audience not in accepted_audiences:
-                raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
-            granted = list(self._granted)
-            requested = params.get("scope")
-            if isinstance(requested, str) and requested.strip():
-                wanted = set(requested.split())
-                granted = [scope for scope in granted if scope in wanted]
+                raise service_not_enabled(audience)
+            granted = narrow_scopes(list(self._granted), params.get("scope"))
             token = secrets.token_urlsafe(48)
             ttl = self.config.token_ttl
             self._tokens[token] = _Token(frozenset(granted), self.now() + ttl)
@@ -133,12 +135,6 @@ class ManagementAuth(Area):
 
     # ------------------------------------------------------------------ routes
 
-    def _token_route(self, request: Request) -> Reply:
-        result = self.issue_token(request.body_object(), request.site.accepted_audiences,
-                                  basic_credentials(request.headers.get("Authorization")))
-        # Tokens must never be cached by intermediaries (RFC 6749 §5.1).
-        return Reply(200, result, {"Cache-Control": "no-store", "Pragma": "no-cache"})
-
     def _set_scopes(self, request: Request) -> tuple[int, Any]:
         if request.method == "PUT":
             scopes = request.body_object().get("scopes")
@@ -148,13 +144,21 @@ class ManagementAuth(Area):
         return 200, {"scopes": list(self.granted_scopes)}
 
     routes = (
-        auth("POST", "/oauth/token", lambda area, r: area._token_route(r)),
         admin("POST", "/tokens/revoke",
               lambda area, r: (200, {"revoked": area.revoke_tokens(bool(r.body_object().get("include_static")))})),
         admin("POST", "/tokens/expire", lambda area, r: (200, {"expired": area.expire_tokens()})),
         admin("GET", "/scopes", lambda area, r: area._set_scopes(r)),
         admin("PUT", "/scopes", lambda area, r: area._set_scopes(r)),
     )
+
+
+def narrow_scopes(granted: list[str], requested: Any) -> list[str]:
+    """The granted scopes a token request's ``scope`` names, in granted order; all of them when it
+    names none."""
+    if isinstance(requested, str) and requested.strip():
+        wanted = set(requested.split())
+        return [scope for scope in granted if scope in wanted]
+    return granted
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:

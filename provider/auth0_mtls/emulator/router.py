@@ -52,8 +52,9 @@ class Site:
     # Host values its admin surface answers to.
     authorities: frozenset[str] = frozenset()
     # Set on a listener that stands for a custom domain's origin (Auth0's
-    # ``<tenant>-cd-<id>.edge.tenants.<region>.auth0.com``): every request reaching it came "through
-    # an edge" and must bring the domain's ``cname-api-key``; the canonical address is elsewhere.
+    # ``<tenant>-cd-<id>.edge.tenants.<region>.auth0.com``): every Authentication API request
+    # reaching it (token, discovery, JWKS) came "through an edge" and must bring the domain's
+    # ``cname-api-key``; the canonical address is elsewhere. Other routes do not read this flag.
     custom_domain_origin: bool = False
 
     def as_custom_domain_origin(self) -> "Site":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .dispatch import INTERNAL_ERROR
 from .errors import ApiError
-from .router import Headers, Reply, Request
+from .router import Headers, Reply, Request, Site
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -54,16 +54,35 @@ class HttpServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: "Emulator",
-                 ssl_context: ssl.SSLContext | None = None, *, custom_domain_origin: bool = False) -> None:
+                 ssl_context: ssl.SSLContext | None = None, *, site: Site | None = None) -> None:
         self.emulator = emulator
-        # A custom domain's origin: the emulator's Site, marked so (see Site.custom_domain_origin).
-        self.custom_domain_origin = custom_domain_origin
+        # The Site this listener serves; None means the emulator's, read per request because the
+        # emulator sets it only once its own listener is bound.
+        self.site = site
         # With a context, each connection's handshake runs in that connection's own thread
         # (see _Handler.setup), never in the accept loop: a slow client cannot stall others.
         self.ssl_context = ssl_context
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         super().__init__(address, _Handler)
+
+    def serve_in_thread(self, name: str, poll_interval: float = 0.02) -> None:
+        """Accept requests on a daemon thread until :meth:`close`."""
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": poll_interval},
+                                        name=name, daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 5) -> None:
+        """Stop accepting, end open connections, release the port and wait for the accept thread."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            # shutdown() waits for serve_forever to notice; without a serving thread it would wait forever.
+            self.shutdown()
+        self.close_all_connections()
+        self.server_close()
+        if thread is not None:
+            thread.join(timeout=timeout)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Failed handshakes and vanished clients are the client's business; report them only
@@ -236,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self._send(Reply(error.status, error.body(), {"Connection": "close"}))
                 return
-            site = emulator.site.as_custom_domain_origin() if self.server.custom_domain_origin else emulator.site
+            site = self.server.site if self.server.site is not None else emulator.site
             request = Request.build(self.command, self.path, Headers(self.headers.items()), raw, site)
             reply = emulator.dispatcher.handle(request)
             if reply is None:
