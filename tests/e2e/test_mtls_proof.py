@@ -123,7 +123,8 @@ def management(emu: Emulator) -> requests.Session:
 @contextmanager
 def https_origin(emu: Emulator, directory: Path) -> Iterator[Origin]:
     """A second listener of the same tenant, over https with a private CA made for the run, that
-    answers only as the custom domain's origin (a request without the domain's key is refused)."""
+    answers as the custom domain's origin (an Authentication API request without the domain's key
+    is refused)."""
     files = generate(directory, ("localhost", "127.0.0.1"))
     assert files.ca_path is not None
     server = HttpServer(("127.0.0.1", 0), emu, server_context(files.cert_path, files.key_path),
