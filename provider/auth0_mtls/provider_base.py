@@ -186,11 +186,6 @@ class Auth0Provider(ShortTracebacks, ResourceProvider):
 
         return shared_client(self.credentials(namespace))
 
-    @property
-    def client(self) -> "ManagementClient":
-        """The default tenant's client (namespace ``auth0``), for resources not yet tenant-aware."""
-        return self.client_for(DEFAULT_NAMESPACE)
-
     # -- the tenant binding ---------------------------------------------------------------------
 
     def namespace_in(self, outs: Mapping[str, Any]) -> str:
