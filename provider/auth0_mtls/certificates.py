@@ -150,7 +150,9 @@ def parse_certificate(pem: Any) -> CertificateFacts:
     if not isinstance(pem, str):
         raise CertificateError(f"pem must be a string holding a PEM certificate, got {type(pem).__name__}")
     if len(pem) > PEM_HARD_LIMIT_CHARS:
-        label = private_key_label(pem[:PEM_HARD_LIMIT_CHARS])
+        # Scanned whole, not up to the limit: a key placed after it must still be refused as a key,
+        # so that check redacts it. The search is linear and the value is already in memory.
+        label = private_key_label(pem)
         if label:
             raise PrivateKeyInPem(_private_key_message(label))
         raise CertificateError(f"pem is {len(pem)} characters long; a certificate is at most {PEM_MAX_CHARS}")

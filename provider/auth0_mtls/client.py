@@ -145,7 +145,7 @@ def network_hint(credentials: Credentials, cause: str) -> str:
 
 
 def _error_from_response(method: str, path: str, response: requests.Response,
-                         credentials: Credentials | None = None) -> ApiError:
+                         credentials: Credentials) -> ApiError:
     code: str | None = None
     message = response.reason or "error"
     try:
@@ -156,7 +156,7 @@ def _error_from_response(method: str, path: str, response: requests.Response,
         code = body.get("errorCode") or body.get("error") or body.get("code")
         message = body.get("message") or body.get("error_description") or message
     hint = None
-    ns = credentials.namespace if credentials is not None else "auth0"
+    ns = credentials.namespace
     if response.status_code == 403 and code == "insufficient_scope":
         hint = "grant that scope to the Management API client, see the README's credentials section"
     elif response.status_code == 401:
@@ -164,7 +164,7 @@ def _error_from_response(method: str, path: str, response: requests.Response,
     cls = RateLimitError if response.status_code == 429 else ApiError
     return cls(method, path, response.status_code, str(message), code, hint,
                after_retry=_possibly_applied_before(response),
-               host=credentials.tenant if credentials is not None else None)
+               host=credentials.tenant)
 
 
 class ManagementClient:

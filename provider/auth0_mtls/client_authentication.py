@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .client_credential import CREDENTIAL_TYPES, METHOD_BY_TYPE, declared_credential_type
 from .clients_api import ClientsApi, client_id_problem, credential_id_problem
 from .errors import ApiError
-from .provider_base import TENANT, Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import TENANT, Auth0Provider, changed_keys, info, may_have_applied, update_diff, warn
 from .validation import bool_failures, enum_failures, is_unknown
 
 TYPE_BY_METHOD = {method: ctype for ctype, method in METHOD_BY_TYPE.items()}
@@ -337,15 +337,14 @@ class ClientMtlsAuthenticationProvider(Auth0Provider):
             return api.update_client(client_id, body)
         except ApiError as exc:
             advised = _with_advice(exc, inputs, live)
-            if previous is None or (exc.status is not None and exc.status < 500):
+            if previous is None or not may_have_applied(exc):
                 raise advised from None
             # The outcome is unknown: the change may have gone through with every answer lost. Say
             # now what the client had, since a rerun will find it as declared and cannot know it.
-            raise ApiError(advised.method, advised.path, advised.status,
-                           f"{advised.api_message}. Client {client_id} had {describe_settings(previous)} before this "
-                           "run; if the change went through anyway, the next run cannot tell those settings apart "
-                           "from ones set by hand, so set restore_to to the method delete should put back",
-                           advised.error_code, advised.hint, advised.after_retry, advised.host) from None
+            raise advised.amended(message=(
+                f"{advised.api_message}. Client {client_id} had {describe_settings(previous)} before this run; if "
+                "the change went through anyway, the next run cannot tell those settings apart from ones set by "
+                "hand, so set restore_to to the method delete should put back")) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant_client = self.bound_client(props, describe(id_))
@@ -461,8 +460,7 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any], live: Mapping[str, An
                          "client_authentication_methods")
     if not hints:
         return exc
-    hint = "; ".join(hints if not exc.hint else [exc.hint, *hints])
-    return ApiError(exc.method, exc.path, exc.status, exc.api_message, exc.error_code, hint)
+    return exc.amended(hint="; ".join(hints if not exc.hint else [exc.hint, *hints]))
 
 
 # -- the resource -------------------------------------------------------------------------------

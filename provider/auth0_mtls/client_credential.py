@@ -345,11 +345,10 @@ class ClientCertificateCredentialProvider(Auth0Provider):
             deleted = ClientsApi(client).delete_credential(client_id, id_)
         except ApiError as exc:
             if exc.status == 400 and "still associated" in exc.api_message:
-                raise ApiError(
-                    exc.method, exc.path, exc.status,
-                    f"credential {id_} ({props.get('name')!r}) is still attached to client {client_id}, so Auth0 "
-                    "refuses to delete it", exc.error_code,
-                    "remove it from the client's authentication first: drop it from ClientMtlsAuthentication."
+                raise exc.amended(
+                    message=f"credential {id_} ({props.get('name')!r}) is still attached to client {client_id}, "
+                    "so Auth0 refuses to delete it",
+                    hint="remove it from the client's authentication first: drop it from ClientMtlsAuthentication."
                     "credential_ids and run `pulumi up`, or, if it was attached outside this stack, detach it "
                     "there. auth0-mtls never detaches credentials it does not manage") from None
             raise
@@ -366,7 +365,7 @@ def _with_advice(exc: ApiError, inputs: Mapping[str, Any]) -> ApiError:
                 "old: delete an unused credential, or rotate in two steps (see the README)")
     else:
         return exc
-    return ApiError(exc.method, exc.path, exc.status, exc.api_message, exc.error_code, hint)
+    return exc.amended(hint=hint)
 
 
 # -- the resource -------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 CA_BUNDLE_MAX_BYTES = 1024 * 1024
 # The names OpenSSL looks certificates up by in a directory: <subject hash>.<n> (.r<n> for CRLs).
 _HASHED_NAME = re.compile(r"[0-9a-f]{8}\.r?[0-9]+")
+# Key material pasted without its armour: one run of the base64 alphabet, long enough to hold a
+# secret (32 bytes encode to 44 characters). A path made only of letters, digits and "/" that long
+# is rare, and then merely loses its quote.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 # Pulumi config namespaces are project-name-like: no colon, no spaces.
 NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
@@ -157,6 +161,14 @@ def how_to_set_ca_bundle(namespace: str = DEFAULT_NAMESPACE) -> str:
             "hashed certificates, or the PEM text itself), or REQUESTS_CA_BUNDLE/SSL_CERT_FILE in the environment")
 
 
+def _looks_like_path(value: str) -> bool:
+    """Whether a bundle value that is not PEM text may be quoted in a message. Anything unlike a
+    path (whitespace, more than a file name's 255 characters, no "/", "." or "~", a bare base64 run)
+    may be a key body pasted without its armour, possibly set as a secret, so it is never echoed."""
+    return (len(value) <= 255 and not any(char.isspace() for char in value)
+            and any(char in value for char in "/.~") and not _BASE64_RUN.fullmatch(value))
+
+
 def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE) -> str:
     """The bundle as the provider will read it, or CaBundleError. A relative path is made
     absolute against the working directory, which in the provider process is the Pulumi program's.
@@ -175,18 +187,24 @@ def check_ca_bundle(value: str, source: str, namespace: str = DEFAULT_NAMESPACE)
             raise CaBundleError(f"{source} {problem}: {how_to_set_ca_bundle(namespace)}", source)
         return value
     path = os.path.abspath(os.path.expanduser(value))
-    named = f"{source} names {value!r}"
+    shown = _looks_like_path(value)
+    named = f"{source} names {value!r}" if shown else f"the value named by {source} (not shown)"
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise CaBundleError(f"{named}, which does not exist; it must name the CA bundle the tenant's certificate "
-                            f"chains to: {how_to_set_ca_bundle(namespace)}", source) from None
+        missing = (f"{named}, which does not exist" if shown
+                   else f"{named} is neither PEM text nor an existing path")
+        raise CaBundleError(f"{missing}; it must name the CA bundle the tenant's certificate chains to: "
+                            f"{how_to_set_ca_bundle(namespace)}", source) from None
     except OSError as exc:
-        raise CaBundleError(f"{named}, which this process cannot read ({exc.strerror})", source) from None
+        unreadable = (f"{named}, which this process cannot read" if shown
+                      else f"{named} is neither PEM text nor an existing path")
+        raise CaBundleError(f"{unreadable} ({exc.strerror})", source) from None
     if stat.S_ISDIR(status.st_mode):
         problem = _directory_problem(path)
         if problem:
-            raise CaBundleError(f"{source} names the directory {value!r}, {problem}", source)
+            directory = f"{source} names the directory {value!r}" if shown else f"{named}, a directory"
+            raise CaBundleError(f"{directory}, {problem}", source)
         return path
     if not stat.S_ISREG(status.st_mode):
         raise CaBundleError(f"{named}, which is not a regular file (nor a directory); give a PEM file: "

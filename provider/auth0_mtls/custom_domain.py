@@ -237,10 +237,9 @@ class CustomDomainProvider(Auth0Provider):
             info(f"custom domain {inputs['domain']}: the create response was lost in transit; found the domain "
                  f"it made as {existing['custom_domain_id']} and kept it")
         elif not inputs["adopt_existing"]:
-            raise ApiError(exc.method, exc.path, exc.status,
-                           f"custom domain {inputs['domain']} already exists in the tenant as "
-                           f"{existing['custom_domain_id']} (status {existing.get('status')})",
-                           exc.error_code, conflict_advice(inputs["domain"]), host=exc.host) from None
+            raise exc.amended(message=f"custom domain {inputs['domain']} already exists in the tenant as "
+                              f"{existing['custom_domain_id']} (status {existing.get('status')})",
+                              hint=conflict_advice(inputs["domain"])) from None
         return existing
 
     def _adopt(self, client: "ManagementClient", existing: dict[str, Any], inputs: Mapping[str, Any]) -> CreateResult:

@@ -54,6 +54,12 @@ class ApiError(Auth0MtlsError):
             text += f" ({self.hint})"
         return text
 
+    def amended(self, *, message: str | None = None, hint: str | None = None) -> ApiError:
+        """The same error with a new message and/or hint: the call, status, code, ``after_retry``
+        and host stay as they were (a rebuilt error must still say which tenant answered)."""
+        return ApiError(self.method, self.path, self.status, message or self.api_message, self.error_code,
+                        hint or self.hint, self.after_retry, self.host)
+
     @property
     def is_not_found(self) -> bool:
         return self.status == 404

@@ -34,7 +34,7 @@ from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
 from . import credentials, watchdog
 from .credentials import DEFAULT_NAMESPACE, NAMESPACE, Credentials, same_host
-from .errors import Auth0MtlsError, CaBundleError, ConfigurationError, TenantMismatch
+from .errors import ApiError, Auth0MtlsError, CaBundleError, ConfigurationError, TenantMismatch
 from .validation import Failure, _show, is_unknown
 
 if TYPE_CHECKING:
@@ -54,6 +54,12 @@ def info(message: str) -> None:
 def warn(message: str) -> None:
     with _print_lock:
         print(f"auth0-mtls warning: {message}", file=sys.stderr, flush=True)
+
+
+def may_have_applied(exc: ApiError) -> bool:
+    """Whether a failed write may have gone through anyway: no answer arrived, or a server error
+    (a 4xx is Auth0 refusing the request, so nothing changed)."""
+    return exc.status is None or exc.status >= 500
 
 
 def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
@@ -178,11 +184,6 @@ class Auth0Provider(ShortTracebacks, ResourceProvider):
         from .client import shared_client
 
         return shared_client(self.credentials(namespace))
-
-    @property
-    def client(self) -> "ManagementClient":
-        """The default tenant's client (namespace ``auth0``), for resources not yet tenant-aware."""
-        return self.client_for(DEFAULT_NAMESPACE)
 
     # -- the tenant binding ---------------------------------------------------------------------
 

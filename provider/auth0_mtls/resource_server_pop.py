@@ -19,7 +19,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from .clients_api import ClientsApi, resource_server_id_problem
 from .errors import ApiError
-from .provider_base import TENANT, Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import TENANT, Auth0Provider, changed_keys, info, may_have_applied, update_diff, warn
 from .validation import bool_failures, enum_failures, is_unknown
 
 MECHANISMS = ("mtls", "dpop")
@@ -180,9 +180,8 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
             live = api.get_resource_server(inputs["resource_server_id"])
         except ApiError as exc:
             if exc.is_not_found:
-                raise ApiError(exc.method, exc.path, exc.status, exc.api_message, exc.error_code,
-                               f"no API with id or identifier {inputs['resource_server_id']!r} exists in this tenant; "
-                               "create it first (it is managed outside this resource)") from None
+                raise exc.amended(hint=f"no API with id or identifier {inputs['resource_server_id']!r} exists in "
+                                  "this tenant; create it first (it is managed outside this resource)") from None
             raise
         api_id = live["id"]
         previous = live_pop(live)
@@ -213,15 +212,14 @@ class ResourceServerProofOfPossessionProvider(Auth0Provider):
         try:
             return api.update_resource_server(api_id, body)
         except ApiError as exc:
-            if exc.status is not None and exc.status < 500:
+            if not may_have_applied(exc):
                 raise
             # The outcome is unknown: the change may have gone through with every answer lost. Say
             # now what the API had, since a rerun will find the new value and cannot know it.
-            raise ApiError(exc.method, exc.path, exc.status,
-                           f"{exc.api_message}. The API's proof_of_possession was {_show(previous)} before this run; "
-                           "if the change went through anyway, the next run cannot tell that value apart from one "
-                           "set by hand, so set restore_to to declare what delete puts back",
-                           exc.error_code, exc.hint, exc.after_retry, exc.host) from None
+            raise exc.amended(message=(
+                f"{exc.api_message}. The API's proof_of_possession was {_show(previous)} before this run; if the "
+                "change went through anyway, the next run cannot tell that value apart from one set by hand, so "
+                "set restore_to to declare what delete puts back")) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant_client = self.bound_client(props, describe(props, id_))

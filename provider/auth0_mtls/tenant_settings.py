@@ -16,7 +16,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .errors import ApiError
-from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import Auth0Provider, changed_keys, info, may_have_applied, update_diff, warn
 from .validation import bool_failures, enum_failures, is_unknown
 
 # `tenant` is two things here, both kept: the input names the stack config namespace (as on every
@@ -162,15 +162,14 @@ class TenantMtlsSettingsProvider(Auth0Provider):
         try:
             return client.update_tenant_settings(wanted)
         except ApiError as exc:
-            if exc.status is not None and exc.status < 500:
+            if not may_have_applied(exc):
                 raise
             # The outcome is unknown: the change may have gone through with every answer lost. Say
             # now what the tenant had, since a rerun will find the new value and cannot know it.
-            raise ApiError(exc.method, exc.path, exc.status,
-                           f"{exc.api_message}. The tenant's mtls was {describe_mtls(previous)} before this run; if "
-                           "the change went through anyway, the next run cannot tell that value apart from one set "
-                           "by hand, so set restore_to to declare what delete puts back",
-                           exc.error_code, exc.hint, exc.after_retry, exc.host) from None
+            raise exc.amended(message=(
+                f"{exc.api_message}. The tenant's mtls was {describe_mtls(previous)} before this run; if the change "
+                "went through anyway, the next run cannot tell that value apart from one set by hand, so set "
+                "restore_to to declare what delete puts back")) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.bound_client(props, WHAT)

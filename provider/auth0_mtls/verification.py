@@ -13,7 +13,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .errors import ApiError, Auth0MtlsError, DeadlineReached
-from .provider_base import Auth0Provider, changed_keys, info, update_diff, warn
+from .provider_base import Auth0Provider, changed_keys, info, may_have_applied, update_diff, warn
 from .retry import check_engine, deadline, pause
 from .validation import (
     MIN_POLL_INTERVAL_SECONDS,
@@ -195,14 +195,13 @@ class CustomDomainVerificationProvider(Auth0Provider):
                     f"{timeout:g}: {why}, and {exc.api_message}. {record} Run `pulumi up` again later, or raise "
                     "timeout_seconds.") from None
             except ApiError as exc:
-                if exc.status is not None and exc.status < 500:
+                if not may_have_applied(exc):
                     raise
                 # The outcome is unknown: Auth0 may have verified the domain, with the one-time key in
                 # an answer that never arrived.
-                raise ApiError(exc.method, exc.path, exc.status,
-                               f"{exc.api_message}. If Auth0 verified the domain meanwhile, its one-time "
-                               "cname_api_key was in an answer that was lost; the next run reports whether the key "
-                               "was captured", exc.error_code, exc.hint, exc.after_retry, exc.host) from None
+                raise exc.amended(message=(
+                    f"{exc.api_message}. If Auth0 verified the domain meanwhile, its one-time cname_api_key was in "
+                    "an answer that was lost; the next run reports whether the key was captured")) from None
             status = obj.get("status")
             if status == "ready":
                 return obj, attempts, maybe_seen_before

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,6 +35,11 @@ def api_calls(emu) -> list[str]:
         path = re.sub(r"/resource-servers/.+$", "/resource-servers/{id}", path)
         out.append(f"{call['method']} {path}")
     return out
+
+
+def names_tenant(emu, err: ApiError) -> bool:
+    """Whether an error says which tenant answered, as every Management API error does."""
+    return f" at {urlsplit(emu.base_url).netloc} " in str(err)
 
 
 def credential(client_id: str, pem: str | None = None, **kw: Any) -> dict[str, Any]:
@@ -87,6 +93,7 @@ def test_credential_for_a_missing_client_says_so(emulator_env):
     with pytest.raises(ApiError) as err:
         cc.ClientCertificateCredentialProvider().create(credential("NoSuchClient0000"))
     assert err.value.status == 404 and "create it first" in str(err.value)
+    assert names_tenant(emulator_env, err.value), str(err.value)
 
 
 def test_lost_create_response_leaves_exactly_one_credential(emulator_env, mgmt: Mgmt):
@@ -172,6 +179,7 @@ def test_deleting_an_attached_credential_explains_what_to_do(emulator_env, mgmt:
     with pytest.raises(ApiError) as err:
         cc.ClientCertificateCredentialProvider().delete(cred.id, cred.outs)
     assert "still attached" in str(err.value) and "credential_ids" in str(err.value)
+    assert names_tenant(emulator_env, err.value), str(err.value)
 
 
 def auth_inputs(client_id: str, ids: list[str], **kw: Any) -> dict[str, Any]:
@@ -285,6 +293,7 @@ def test_authentication_for_a_missing_client_says_so(emulator_env):
     with pytest.raises(ApiError) as err:
         ca.ClientMtlsAuthenticationProvider().create(auth_inputs("NoSuchClient0000", ["cred_abc"]))
     assert "create it first" in str(err.value)
+    assert names_tenant(emulator_env, err.value), str(err.value)
 
 
 def test_resource_server_pop_by_identifier_then_restore_null(emulator_env, mgmt: Mgmt):
@@ -330,3 +339,4 @@ def test_resource_server_pop_for_a_missing_api_says_so(emulator_env):
             rs.normalize_inputs({"resource_server_id": "https://nothing.example.com", "mechanism": "mtls",
                                  "required": True}))
     assert err.value.status == 404 and "create it first" in str(err.value)
+    assert names_tenant(emulator_env, err.value), str(err.value)

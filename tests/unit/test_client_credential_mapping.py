@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from pulumi.output import Unknown
 
 from auth0_mtls import client_credential as cc
-from auth0_mtls.certificates import parse_timestamp
+from auth0_mtls.certificates import PEM_HARD_LIMIT_CHARS, parse_timestamp
 from auth0_mtls.validation import UNKNOWN
 from certs import RECORDED_PEM, RECORDED_SUBJECT_DN, RECORDED_THUMBPRINT, make_certificate
 
@@ -45,6 +45,17 @@ def test_private_key_failure_names_no_property_and_keeps_no_key():
     assert issued.key_pem not in str(inputs) and inputs["pem"] == cc.REDACTED
     for line in issued.key_pem.splitlines()[1:-1]:
         assert line not in reason
+
+
+def test_a_key_after_the_length_limit_is_still_refused_as_a_key_and_not_returned():
+    issued = make_certificate()
+    filler = "x" * PEM_HARD_LIMIT_CHARS  # the key starts past the limit, where a prefix scan would not look
+    inputs, failures, _ = checked(pem=filler + "\n" + issued.key_pem)
+    [(prop, reason)] = failures
+    assert prop == "" and reason.startswith("pem contains a private key")
+    assert inputs["pem"] == cc.REDACTED
+    for line in issued.key_pem.splitlines()[1:-1]:
+        assert line not in str(inputs) and line not in reason
 
 
 def test_each_bad_input_is_refused_naming_the_property():

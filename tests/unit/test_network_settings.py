@@ -110,6 +110,26 @@ def test_a_missing_file_fails_naming_where_it_came_from(tmp_path: Path) -> None:
     assert "REQUESTS_CA_BUNDLE" in str(err.value) and "pulumi config set auth0:caBundle" in str(err.value)
 
 
+def test_a_key_body_without_its_armour_is_refused_without_being_repeated() -> None:
+    from certs import make_certificate
+
+    lines = make_certificate().key_pem.strip().splitlines()[1:-1]
+    body = "\n".join(lines)
+    one_line = "".join(lines)
+    # As pasted: the lines of the body; one line; one with a "/" in it (base64 often has one); one
+    # longer than a file name may be, which the file system refuses ("File name too long").
+    cases = {body: "pulumi config set auth0:caBundle", one_line: "pulumi config set auth0:caBundle",
+             "MHcCAQEEIKmX2wQ1k/9zqVd0e3Y+4sOqfH1nKxw7RbF2s6eJtQ0aoAoGCCqGSM49": "pulumi config set auth0:caBundle",
+             (one_line * 2).replace("/", "+"): "(File name too long)"}  # one path component
+    for value, then in cases.items():
+        with pytest.raises(ConfigurationError) as err:
+            resolve({**BASE, "auth0:caBundle": value}, environ={})
+        message = str(err.value)
+        assert "the value named by auth0:caBundle (not shown) is neither PEM text nor an existing path" in message
+        assert then in message, message
+        assert all(line not in message for line in value.splitlines()) and value[:16] not in message, message
+
+
 def test_a_private_key_is_refused_without_being_repeated() -> None:
     key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
     with pytest.raises(ConfigurationError) as err:
