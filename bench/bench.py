@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "provider"))
 
 import certifi  # noqa: E402
-import requests  # noqa: E402
 
 from auth0_mtls.emulator import Emulator  # noqa: E402
 from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
@@ -85,27 +84,11 @@ class ProviderMemory:
 
 
 class BenchAdmin(EmulatorAdmin):
-    """The emulator's admin and Management API, over https when it serves https. Its sessions read
-    nothing from the environment: REQUESTS_CA_BUNDLE, set on many machines, would replace `verify`."""
+    """The emulator's admin and Management API, over https when it serves https."""
 
     def __init__(self, base_url: str, trust: Path | None) -> None:
-        super().__init__(base_url)
+        super().__init__(base_url, verify=str(trust) if trust else True)
         self.trust = trust  # certifi's roots plus the emulator's CA, as the provider is given it
-        self.http = self.session()
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = str(self.trust) if self.trust else True
-        return session
-
-    def management(self) -> requests.Session:
-        token = self.http.post(f"{self.base_url}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-            "audience": f"{self.base_url}/api/v2/"}).json()["access_token"]
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        return session
 
 
 def api_calls(emu: EmulatorAdmin) -> list[dict[str, Any]]:

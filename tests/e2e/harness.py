@@ -182,11 +182,21 @@ def ops(preview: Result) -> dict[str, list[str]]:
 
 
 class EmulatorAdmin:
-    """The emulator's admin API: its state, call log, DNS and faults."""
+    """The emulator's admin API: its state, call log, DNS and faults. ``verify`` is what its https
+    certificate is checked against (a CA file), for an emulator that serves https."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, verify: str | bool = True) -> None:
         self.base_url = base_url
-        self.http = requests.Session()
+        self.verify = verify
+        self.http = self.session()
+
+    def session(self) -> requests.Session:
+        """A session that reads nothing from the environment: REQUESTS_CA_BUNDLE would replace
+        ``verify``, and a test's proxy variables must not apply to calls on loopback."""
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = self.verify
+        return session
 
     def calls(self) -> list[dict[str, Any]]:
         return self.http.get(f"{self.base_url}/__emulator/calls").json()
@@ -227,7 +237,7 @@ class EmulatorAdmin:
         token = self.http.post(f"{self.base_url}/oauth/token", data={
             "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
             "audience": f"{self.base_url}/api/v2/"}).json()["access_token"]
-        session = requests.Session()
+        session = self.session()
         session.headers["Authorization"] = f"Bearer {token}"
         return session
 
