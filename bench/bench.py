@@ -195,11 +195,9 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
 
     emu, admin = start_emulator()
     try:
-        api = admin.management()
-        base = f"{admin.base_url}/api/v2"
-        app = api.post(f"{base}/clients", json={"name": "bench", "app_type": "non_interactive",
-                                                "token_endpoint_auth_method": "client_secret_post"}).json()
-        server = api.post(f"{base}/resource-servers", json={"name": "bench", "identifier": "https://bench.example.com"}).json()
+        api = admin.mgmt()
+        app = api.create_client("bench")
+        server = api.create_api("https://bench.example.com", name="bench")
         stack = new_stack(workdir, admin, bin_dir, "client-calls", program=CLIENTS_PROGRAM)
         certs = {"a": make_certificate("bench", org="a").pem, "b": make_certificate("bench", org="b").pem}
 
@@ -226,9 +224,9 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
             rows.append(call_row(label, minimum, why, command, made, kinds, api_minimum))
 
         def drift() -> None:
-            api.patch(f"{base}/clients/{app['client_id']}", json={"client_authentication_methods": None,
-                                                                  "token_endpoint_auth_method": "client_secret_post"})
-            api.patch(f"{base}/resource-servers/{server['id']}", json={"proof_of_possession": None})
+            api.patch_client(app["client_id"], {"client_authentication_methods": None,
+                                                "token_endpoint_auth_method": "client_secret_post"})
+            api.patch_api(server["id"], {"proof_of_possession": None})
             stack.refresh()
 
         up, destroy = f"pulumi up --yes {SKIP}", f"pulumi destroy --yes {SKIP}"

@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from tests.e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 from certs import make_certificate  # noqa: E402
+from mgmt import IDENTIFIER  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROGRAM_DIR = Path(__file__).resolve().parent / "program"
-IDENTIFIER = "https://api.example.com/payments"
 # Certificates in a fixture must outlive every later version that replays it: a hundred years.
 CERTIFICATE_DAYS = 36500
 

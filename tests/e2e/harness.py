@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from mgmt import Mgmt
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).resolve().parent / "program" / "__main__.py"
 CLIENT_ID = "emulator-client"
@@ -232,14 +234,13 @@ class EmulatorAdmin:
         r = self.http.post(f"{self.base_url}/__emulator/faults", json=rule)
         r.raise_for_status()
 
-    def management(self) -> requests.Session:
+    def mgmt(self) -> Mgmt:
         """A Management API session with its own token, for changes 'behind Pulumi's back'."""
-        token = self.http.post(f"{self.base_url}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-            "audience": f"{self.base_url}/api/v2/"}).json()["access_token"]
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        return session
+        return Mgmt(self.base_url, CLIENT_ID, CLIENT_SECRET, verify=self.verify)
+
+    def management(self) -> requests.Session:
+        """The raw session of :meth:`mgmt`, for calls that check their own status."""
+        return self.mgmt().http
 
 
 # -- interrupted runs ------------------------------------------------------------------------------

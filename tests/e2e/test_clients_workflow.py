@@ -14,11 +14,11 @@ import pytest
 
 from auth0_mtls.certificates import parse_certificate
 from certs import make_certificate
+from mgmt import IDENTIFIER, Mgmt
 
 from .harness import EmulatorAdmin, Stack, ops, steps
 
 PROGRAM = Path(__file__).resolve().parent / "clients_program"
-IDENTIFIER = "https://api.example.com/payments"
 
 
 @pytest.fixture
@@ -26,60 +26,10 @@ def cstack(tmp_path: Path, emu: EmulatorAdmin, pulumi_bin: Path) -> Stack:
     return Stack(tmp_path, emu.base_url, pulumi_bin, program_dir=PROGRAM)
 
 
-class Tenant:
-    """Changes 'elsewhere': the application, the API, and edits behind Pulumi's back."""
-
-    def __init__(self, emu: EmulatorAdmin) -> None:
-        self.emu = emu
-        self.api = emu.management()
-        self.base = f"{emu.base_url}/api/v2"
-
-    def create_client(self, name: str = "partner-a", **extra: Any) -> dict[str, Any]:
-        body = {"name": name, "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post",
-                "grant_types": ["client_credentials"], **extra}
-        response = self.api.post(f"{self.base}/clients", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def client(self, client_id: str) -> dict[str, Any]:
-        response = self.api.get(f"{self.base}/clients/{client_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def patch_client(self, client_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.api.patch(f"{self.base}/clients/{client_id}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def credentials(self, client_id: str) -> list[dict[str, Any]]:
-        response = self.api.get(f"{self.base}/clients/{client_id}/credentials")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def create_credential(self, client_id: str, **body: Any) -> dict[str, Any]:
-        response = self.api.post(f"{self.base}/clients/{client_id}/credentials", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def create_api(self, identifier: str = IDENTIFIER, **extra: Any) -> dict[str, Any]:
-        response = self.api.post(f"{self.base}/resource-servers",
-                                 json={"name": "Payments", "identifier": identifier, **extra})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def resource_server(self, api_id: str) -> dict[str, Any]:
-        response = self.api.get(f"{self.base}/resource-servers/{api_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def patch_api(self, api_id: str, body: dict[str, Any]) -> None:
-        response = self.api.patch(f"{self.base}/resource-servers/{api_id}", json=body)
-        assert response.status_code in (200, 201), response.text
-
-
 @pytest.fixture
-def tenant(emu: EmulatorAdmin) -> Tenant:
-    return Tenant(emu)
+def tenant(emu: EmulatorAdmin) -> Mgmt:
+    """Changes 'elsewhere': the application, the API, and edits behind Pulumi's back."""
+    return emu.mgmt()
 
 
 def calls(emu: EmulatorAdmin) -> list[str]:
@@ -116,7 +66,7 @@ def attached(client: dict[str, Any]) -> tuple[str | None, list[str]]:
 
 
 def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstack: Stack, emu: EmulatorAdmin,
-                                                                           tenant: Tenant):
+                                                                           tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
     cert = make_certificate("partner-a")
@@ -176,7 +126,7 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
     assert emu.api_calls() == [], "an unchanged stack makes no call"
 
 
-def test_refresh_sees_drift_and_up_reverts_it(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_refresh_sees_drift_and_up_reverts_it(cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
     cstack.write_spec(spec_for(app["client_id"], api["id"], {"cred-a": make_certificate().pem}, ["cred-a"]))
@@ -207,7 +157,7 @@ def test_refresh_sees_drift_and_up_reverts_it(cstack: Stack, emu: EmulatorAdmin,
     cstack.up("--expect-no-changes")
 
 
-def test_rotation_adds_then_moves_then_deletes_without_a_gap(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_rotation_adds_then_moves_then_deletes_without_a_gap(cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
     old, new = make_certificate("partner-a", org="2026").pem, make_certificate("partner-a", org="2027").pem
@@ -244,7 +194,7 @@ def test_rotation_adds_then_moves_then_deletes_without_a_gap(cstack: Stack, emu:
     cstack.up("--expect-no-changes")
 
 
-def test_new_certificate_in_place_replaces_creating_first(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_new_certificate_in_place_replaces_creating_first(cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     """One `up` with a new pem: new credential, client moved to it, old one deleted, in that order."""
     app = tenant.create_client()
     api = tenant.create_api()
@@ -266,7 +216,7 @@ def test_new_certificate_in_place_replaces_creating_first(cstack: Stack, emu: Em
 
 
 def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(cstack: Stack, emu: EmulatorAdmin,
-                                                                           tenant: Tenant):
+                                                                           tenant: Mgmt):
     app = tenant.create_client(token_endpoint_auth_method="client_secret_basic")
     api = tenant.create_api(proof_of_possession={"mechanism": "mtls", "required": False})
     cid = app["client_id"]
@@ -295,7 +245,7 @@ def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(csta
     assert tenant.resource_server(api["id"])["proof_of_possession"] == {"mechanism": "mtls", "required": False}
 
 
-def test_destroy_restores_an_api_without_pop_to_null(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_destroy_restores_an_api_without_pop_to_null(cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     api = tenant.create_api()
     cstack.write_spec({"apis": [{"name": "payments", "resource_server_id": IDENTIFIER, "mechanism": "mtls",
                                  "required": True}]})
@@ -304,7 +254,7 @@ def test_destroy_restores_an_api_without_pop_to_null(cstack: Stack, emu: Emulato
     assert tenant.resource_server(api["id"]).get("proof_of_possession") is None
 
 
-def test_ca_signed_credentials_by_pem_and_by_subject_dn(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_ca_signed_credentials_by_pem_and_by_subject_dn(cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client("partner-b")
     cid = app["client_id"]
     ca = make_certificate("Partner CA", org="Partner B")
@@ -330,7 +280,7 @@ def test_ca_signed_credentials_by_pem_and_by_subject_dn(cstack: Stack, emu: Emul
 
 
 def test_external_credential_of_the_wrong_type_fails_at_apply_with_advice(cstack: Stack, emu: EmulatorAdmin,
-                                                                          tenant: Tenant):
+                                                                          tenant: Mgmt):
     app = tenant.create_client()
     cid = app["client_id"]
     external = tenant.create_credential(cid, credential_type="cert_subject_dn", name="elsewhere",

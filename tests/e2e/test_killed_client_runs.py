@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from certs import make_certificate
+from mgmt import IDENTIFIER, Mgmt
 
 from .harness import EmulatorAdmin, Stack
 from .test_killed_runs import killed_up, only_same, pending
 
 PROGRAM = Path(__file__).resolve().parent / "clients_program"
-IDENTIFIER = "https://api.example.com/payments"
 CLIENT_PATH = r"/api/v2/clients/[^/]+"
 CREDENTIALS_PATH = r"/api/v2/clients/[^/]+/credentials"
 API_PATH = r"/api/v2/resource-servers/.+"
@@ -26,22 +26,10 @@ def cstack(tmp_path: Path, emu: EmulatorAdmin, pulumi_bin: Path) -> Stack:
     return Stack(tmp_path, emu.base_url, pulumi_bin, program_dir=PROGRAM)
 
 
-class Tenant:
-    """The application and the API, made and inspected outside the stack."""
-
-    def __init__(self, emu: EmulatorAdmin) -> None:
-        self.api = emu.management()
-        self.base = f"{emu.base_url}/api/v2"
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.api.request(method, f"{self.base}{path}", json=body)
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else None
-
-
 @pytest.fixture
-def tenant(emu: EmulatorAdmin) -> Tenant:
-    return Tenant(emu)
+def tenant(emu: EmulatorAdmin) -> Mgmt:
+    """The application and the API, made and inspected outside the stack."""
+    return emu.mgmt()
 
 
 def credential(name: str, client_id: str) -> dict[str, Any]:
@@ -49,9 +37,9 @@ def credential(name: str, client_id: str) -> dict[str, Any]:
 
 
 def test_a_killed_credential_create_leaves_a_copy_that_is_deleted_by_hand(
-        cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
-    app = tenant.call("POST", "/clients", {"name": "partner-a", "app_type": "non_interactive",
-                                            "token_endpoint_auth_method": "client_secret_post"})
+        cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
+    app = tenant.call("POST", "/clients", 201, json={"name": "partner-a", "app_type": "non_interactive",
+                                                     "token_endpoint_auth_method": "client_secret_post"})
     client_id = app["client_id"]
     cstack.write_spec({"credentials": [credential("cred-a", client_id)]})
     emu.add_fault(method="POST", path_regex=CREDENTIALS_PATH, kind="hang_after", delay_seconds=120)
@@ -71,18 +59,18 @@ def test_a_killed_credential_create_leaves_a_copy_that_is_deleted_by_hand(
     # Recovery: delete the credential of that name whose id is not the resource's credential_id.
     orphans = [c for c in pool if c["name"] == "cred-a" and c["id"] != cstack.outputs()["cred-a_id"]]
     assert [c["id"] for c in orphans] == [made["id"]]
-    tenant.call("DELETE", f"/clients/{client_id}/credentials/{made['id']}")
+    tenant.call("DELETE", f"/clients/{client_id}/credentials/{made['id']}", 204)
     only_same(cstack)
     cstack.destroy()
     assert tenant.call("GET", f"/clients/{client_id}/credentials") == []
 
 
 def test_a_killed_client_authentication_is_recovered_by_declaring_what_delete_restores(
-        cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+        cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     # The application authenticates with client_secret_basic: not the default of its app type, so a
     # restore that guesses would put it on the wrong method.
-    app = tenant.call("POST", "/clients", {"name": "partner-a", "app_type": "non_interactive",
-                                            "token_endpoint_auth_method": "client_secret_basic"})
+    app = tenant.call("POST", "/clients", 201, json={"name": "partner-a", "app_type": "non_interactive",
+                                                     "token_endpoint_auth_method": "client_secret_basic"})
     client_id = app["client_id"]
     auth = {"name": "app", "client_id": client_id, "method": "self_signed_tls_client_auth",
             "credentials": ["cred-a"], "require_proof_of_possession": True}
@@ -123,8 +111,8 @@ def test_a_killed_client_authentication_is_recovered_by_declaring_what_delete_re
 
 
 def test_a_killed_api_proof_of_possession_is_recovered_by_declaring_what_delete_restores(
-        cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
-    api = tenant.call("POST", "/resource-servers", {"name": "Payments", "identifier": IDENTIFIER})
+        cstack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
+    api = tenant.call("POST", "/resource-servers", 201, json={"name": "Payments", "identifier": IDENTIFIER})
     assert api.get("proof_of_possession") is None
     payments = {"name": "payments", "resource_server_id": api["id"], "mechanism": "mtls", "required": True}
     cstack.write_spec({"apis": [payments]})

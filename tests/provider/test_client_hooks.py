@@ -21,7 +21,7 @@ from mgmt import IDENTIFIER, Mgmt
 
 @pytest.fixture
 def mgmt(emulator_env) -> Mgmt:
-    return Mgmt(emulator_env)
+    return Mgmt.of(emulator_env)
 
 
 def api_calls(emu) -> list[str]:

@@ -24,7 +24,7 @@ POP = {"mechanism": "mtls", "required": True}
 
 @pytest.fixture
 def mgmt(emulator_env) -> Mgmt:
-    return Mgmt(emulator_env)
+    return Mgmt.of(emulator_env)
 
 
 def api_calls(emu) -> list[str]:
