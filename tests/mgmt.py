@@ -3,6 +3,7 @@ the API that the client resources take over, and edits behind Pulumi's back."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -62,3 +63,17 @@ class Mgmt:
 
     def patch_api(self, api_id: str, body: dict[str, Any]) -> None:
         self.call("PATCH", f"/resource-servers/{api_id}", (200, 201), json=body)
+
+
+def call_shapes(emu: Any) -> list[str]:
+    """``["POST /clients/{id}/credentials", ...]``: an in-process emulator's Management API calls in
+    order, token excluded, ids elided."""
+    out = []
+    for call in emu.state.calls():
+        if call["path"].startswith("/__emulator") or call["path"] == "/oauth/token":
+            continue
+        path = re.sub(r"/clients/[^/]+", "/clients/{id}", call["path"].removeprefix("/api/v2"))
+        path = re.sub(r"/credentials/[^/]+", "/credentials/{cred}", path)
+        path = re.sub(r"/resource-servers/.+$", "/resource-servers/{id}", path)
+        out.append(f"{call['method']} {path}")
+    return out
