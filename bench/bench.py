@@ -36,10 +36,9 @@ sys.path.insert(0, str(ROOT / "provider"))
 import certifi  # noqa: E402
 
 from auth0_mtls.emulator import Emulator  # noqa: E402
-from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
+from e2e.harness import CLIENT_ID, CLIENT_SECRET, CLIENTS_PROGRAM, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 PROGRAM = Path(__file__).resolve().parent / "program"
-CLIENTS_PROGRAM = ROOT / "tests" / "e2e" / "clients_program"
 FIXED_COST = Path(__file__).resolve().parent / "fixed_cost.py"
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 # What a user's plain `pulumi refresh --yes` costs: the engine runs a preview pass first, in a

@@ -126,8 +126,7 @@ def main(out: Path) -> None:
         stack.write_spec(spec)
         stack.up()
         key = stack.outputs(show_secrets=True)["login_cname_api_key"]
-        host = emulator.base_url.split("://", 1)[1]
-        exported = stack.run("stack", "export").stdout.replace(host, "{{TENANT_HOST}}")
+        exported = stack.run("stack", "export").stdout.replace(emu.host, "{{TENANT_HOST}}")
         secrets = [key, *before["client_secrets"].values()]
         assert not [secret for secret in secrets if secret in exported], "no secret in plain text in the state"
         write_json(out / "stack.json", json.loads(exported))

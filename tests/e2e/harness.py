@@ -21,6 +21,8 @@ from mgmt import Mgmt
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).resolve().parent / "program" / "__main__.py"
+# The program of the certificate-bound client resources (credentials, client auth, API PoP).
+CLIENTS_PROGRAM = Path(__file__).resolve().parent / "clients_program"
 CLIENT_ID = "emulator-client"
 CLIENT_SECRET = "emulator-secret-e2e-4f1c9a"
 
@@ -199,6 +201,11 @@ class EmulatorAdmin:
         session.trust_env = False
         session.verify = self.verify
         return session
+
+    @property
+    def host(self) -> str:
+        """``host:port``: the tenant's domain as outputs and state name it."""
+        return self.base_url.split("://", 1)[1]
 
     def calls(self) -> list[dict[str, Any]]:
         return self.http.get(f"{self.base_url}/__emulator/calls").json()
