@@ -90,10 +90,6 @@ class BenchAdmin(EmulatorAdmin):
         self.trust = trust  # certifi's roots plus the emulator's CA, as the provider is given it
 
 
-def api_calls(emu: EmulatorAdmin) -> list[dict[str, Any]]:
-    return [c for c in emu.calls() if c["path"].startswith(("/api/v2/", "/oauth/"))]
-
-
 def new_stack(workdir: Path, emu: BenchAdmin, bin_dir: Path, name: str, program: Path = PROGRAM) -> Stack:
     path = workdir / name
     path.mkdir()
@@ -141,25 +137,34 @@ def call_row(label: str, minimum: int, why: str, command: str, made: list[dict[s
     return row
 
 
+def measure_calls(rows: list[dict[str, Any]], admin: EmulatorAdmin, key_of: Callable[[dict[str, Any]], str],
+                  label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
+                  api_minimum: int | None = None) -> None:
+    """Run `action` and add its row to `rows`: the calls it made, counted by `key_of` (a call's
+    method and path with its ids elided)."""
+    admin.clear_calls()
+    action()
+    made = admin.api_calls()
+    kinds: dict[str, int] = {}
+    for c in made:
+        key = key_of(c)
+        kinds[key] = kinds.get(key, 0) + 1
+    rows.append(call_row(label, minimum, why, command, made, kinds, api_minimum))
+
+
+def domain_call(c: dict[str, Any]) -> str:
+    key = f"{c['method']} {c['path'].split('/cd_')[0]}{'/{id}' if '/cd_' in c['path'] else ''}"
+    return key + ("/verify" if c["path"].endswith("/verify") else "")
+
+
 def calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, Any]]:
     """Management API calls (token included) per CLI operation, against the least the API allows."""
     emu, admin = start_emulator()
     try:
         stack = new_stack(workdir, admin, bin_dir, "calls")
         stack.write_spec({"count": 1, "verify": True, "tenant": True})
-        rows = []
-
-        def measure(label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
-                    api_minimum: int | None = None) -> None:
-            admin.clear_calls()
-            action()
-            calls = api_calls(admin)
-            kinds: dict[str, int] = {}
-            for c in calls:
-                key = f"{c['method']} {c['path'].split('/cd_')[0]}{'/{id}' if '/cd_' in c['path'] else ''}"
-                key += "/verify" if c["path"].endswith("/verify") else ""
-                kinds[key] = kinds.get(key, 0) + 1
-            rows.append(call_row(label, minimum, why, command, calls, kinds, api_minimum))
+        rows: list[dict[str, Any]] = []
+        measure = functools.partial(measure_calls, rows, admin, domain_call)
 
         reads = "token, one GET per custom domain (its verification shares it), GET tenant settings"
         measure("preview, new stack", 0, "check needs no API", "pulumi preview", lambda: stack.preview())
@@ -210,17 +215,11 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
 
         rows: list[dict[str, Any]] = []
 
-        def measure(label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
-                    api_minimum: int | None = None) -> None:
-            admin.clear_calls()
-            action()
-            made = api_calls(admin)
-            kinds: dict[str, int] = {}
-            for c in made:
-                key = f"{c['method']} " + c["path"].replace(app["client_id"], "{client}").replace(server["id"], "{api}")
-                key = key.split("/credentials/")[0] + ("/credentials/{id}" if "/credentials/" in key else "")
-                kinds[key] = kinds.get(key, 0) + 1
-            rows.append(call_row(label, minimum, why, command, made, kinds, api_minimum))
+        def client_call(c: dict[str, Any]) -> str:
+            key = f"{c['method']} " + c["path"].replace(app["client_id"], "{client}").replace(server["id"], "{api}")
+            return key.split("/credentials/")[0] + ("/credentials/{id}" if "/credentials/" in key else "")
+
+        measure = functools.partial(measure_calls, rows, admin, client_call)
 
         def drift() -> None:
             api.patch_client(app["client_id"], {"client_authentication_methods": None,
@@ -306,7 +305,7 @@ def engine_overhead(workdir: Path, bin_dir: Path, count: int, repeat: int) -> di
                         results[kind].setdefault(op, []).append(timed(command))
                         serving[kind].setdefault(op, []).append(time.process_time() - cpu)
                         if kind == "auth0" and run == 0:
-                            calls[op] = len(api_calls(admin))
+                            calls[op] = len(admin.api_calls())
                         if op == "refresh" and kind == "auth0" and not pickled_sizes:
                             for r in stack.resources("CustomDomain"):
                                 pickled_sizes.append(len(base64.b64decode(r["inputs"]["__provider"])))
