@@ -34,13 +34,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "provider"))
 
 import certifi  # noqa: E402
-import requests  # noqa: E402
 
 from auth0_mtls.emulator import Emulator  # noqa: E402
-from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
+from e2e.harness import CLIENT_ID, CLIENT_SECRET, CLIENTS_PROGRAM, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 PROGRAM = Path(__file__).resolve().parent / "program"
-CLIENTS_PROGRAM = ROOT / "tests" / "e2e" / "clients_program"
 FIXED_COST = Path(__file__).resolve().parent / "fixed_cost.py"
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 # What a user's plain `pulumi refresh --yes` costs: the engine runs a preview pass first, in a
@@ -85,31 +83,11 @@ class ProviderMemory:
 
 
 class BenchAdmin(EmulatorAdmin):
-    """The emulator's admin and Management API, over https when it serves https. Its sessions read
-    nothing from the environment: REQUESTS_CA_BUNDLE, set on many machines, would replace `verify`."""
+    """The emulator's admin and Management API, over https when it serves https."""
 
     def __init__(self, base_url: str, trust: Path | None) -> None:
-        super().__init__(base_url)
+        super().__init__(base_url, verify=str(trust) if trust else True)
         self.trust = trust  # certifi's roots plus the emulator's CA, as the provider is given it
-        self.http = self.session()
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = str(self.trust) if self.trust else True
-        return session
-
-    def management(self) -> requests.Session:
-        token = self.http.post(f"{self.base_url}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-            "audience": f"{self.base_url}/api/v2/"}).json()["access_token"]
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        return session
-
-
-def api_calls(emu: EmulatorAdmin) -> list[dict[str, Any]]:
-    return [c for c in emu.calls() if c["path"].startswith(("/api/v2/", "/oauth/"))]
 
 
 def new_stack(workdir: Path, emu: BenchAdmin, bin_dir: Path, name: str, program: Path = PROGRAM) -> Stack:
@@ -159,25 +137,34 @@ def call_row(label: str, minimum: int, why: str, command: str, made: list[dict[s
     return row
 
 
+def measure_calls(rows: list[dict[str, Any]], admin: EmulatorAdmin, key_of: Callable[[dict[str, Any]], str],
+                  label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
+                  api_minimum: int | None = None) -> None:
+    """Run `action` and add its row to `rows`: the calls it made, counted by `key_of` (a call's
+    method and path with its ids elided)."""
+    admin.clear_calls()
+    action()
+    made = admin.api_calls()
+    kinds: dict[str, int] = {}
+    for c in made:
+        key = key_of(c)
+        kinds[key] = kinds.get(key, 0) + 1
+    rows.append(call_row(label, minimum, why, command, made, kinds, api_minimum))
+
+
+def domain_call(c: dict[str, Any]) -> str:
+    key = f"{c['method']} {c['path'].split('/cd_')[0]}{'/{id}' if '/cd_' in c['path'] else ''}"
+    return key + ("/verify" if c["path"].endswith("/verify") else "")
+
+
 def calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, Any]]:
     """Management API calls (token included) per CLI operation, against the least the API allows."""
     emu, admin = start_emulator()
     try:
         stack = new_stack(workdir, admin, bin_dir, "calls")
         stack.write_spec({"count": 1, "verify": True, "tenant": True})
-        rows = []
-
-        def measure(label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
-                    api_minimum: int | None = None) -> None:
-            admin.clear_calls()
-            action()
-            calls = api_calls(admin)
-            kinds: dict[str, int] = {}
-            for c in calls:
-                key = f"{c['method']} {c['path'].split('/cd_')[0]}{'/{id}' if '/cd_' in c['path'] else ''}"
-                key += "/verify" if c["path"].endswith("/verify") else ""
-                kinds[key] = kinds.get(key, 0) + 1
-            rows.append(call_row(label, minimum, why, command, calls, kinds, api_minimum))
+        rows: list[dict[str, Any]] = []
+        measure = functools.partial(measure_calls, rows, admin, domain_call)
 
         reads = "token, one GET per custom domain (its verification shares it), GET tenant settings"
         measure("preview, new stack", 0, "check needs no API", "pulumi preview", lambda: stack.preview())
@@ -212,11 +199,9 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
 
     emu, admin = start_emulator()
     try:
-        api = admin.management()
-        base = f"{admin.base_url}/api/v2"
-        app = api.post(f"{base}/clients", json={"name": "bench", "app_type": "non_interactive",
-                                                "token_endpoint_auth_method": "client_secret_post"}).json()
-        server = api.post(f"{base}/resource-servers", json={"name": "bench", "identifier": "https://bench.example.com"}).json()
+        api = admin.mgmt()
+        app = api.create_client("bench")
+        server = api.create_api("https://bench.example.com", name="bench")
         stack = new_stack(workdir, admin, bin_dir, "client-calls", program=CLIENTS_PROGRAM)
         certs = {"a": make_certificate("bench", org="a").pem, "b": make_certificate("bench", org="b").pem}
 
@@ -230,22 +215,16 @@ def client_calls_per_operation(workdir: Path, bin_dir: Path) -> list[dict[str, A
 
         rows: list[dict[str, Any]] = []
 
-        def measure(label: str, minimum: int, why: str, command: str, action: Callable[[], Any],
-                    api_minimum: int | None = None) -> None:
-            admin.clear_calls()
-            action()
-            made = api_calls(admin)
-            kinds: dict[str, int] = {}
-            for c in made:
-                key = f"{c['method']} " + c["path"].replace(app["client_id"], "{client}").replace(server["id"], "{api}")
-                key = key.split("/credentials/")[0] + ("/credentials/{id}" if "/credentials/" in key else "")
-                kinds[key] = kinds.get(key, 0) + 1
-            rows.append(call_row(label, minimum, why, command, made, kinds, api_minimum))
+        def client_call(c: dict[str, Any]) -> str:
+            key = f"{c['method']} " + c["path"].replace(app["client_id"], "{client}").replace(server["id"], "{api}")
+            return key.split("/credentials/")[0] + ("/credentials/{id}" if "/credentials/" in key else "")
+
+        measure = functools.partial(measure_calls, rows, admin, client_call)
 
         def drift() -> None:
-            api.patch(f"{base}/clients/{app['client_id']}", json={"client_authentication_methods": None,
-                                                                  "token_endpoint_auth_method": "client_secret_post"})
-            api.patch(f"{base}/resource-servers/{server['id']}", json={"proof_of_possession": None})
+            api.patch_client(app["client_id"], {"client_authentication_methods": None,
+                                                "token_endpoint_auth_method": "client_secret_post"})
+            api.patch_api(server["id"], {"proof_of_possession": None})
             stack.refresh()
 
         up, destroy = f"pulumi up --yes {SKIP}", f"pulumi destroy --yes {SKIP}"
@@ -326,7 +305,7 @@ def engine_overhead(workdir: Path, bin_dir: Path, count: int, repeat: int) -> di
                         results[kind].setdefault(op, []).append(timed(command))
                         serving[kind].setdefault(op, []).append(time.process_time() - cpu)
                         if kind == "auth0" and run == 0:
-                            calls[op] = len(api_calls(admin))
+                            calls[op] = len(admin.api_calls())
                         if op == "refresh" and kind == "auth0" and not pickled_sizes:
                             for r in stack.resources("CustomDomain"):
                                 pickled_sizes.append(len(base64.b64decode(r["inputs"]["__provider"])))

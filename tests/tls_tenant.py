@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from auth0_mtls.emulator import Emulator
 from certs import CertificateAuthority
 from e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin
@@ -55,13 +53,7 @@ class NamedTenant:
                 continue
         else:
             raise RuntimeError("no free port for the emulator")
-        admin = EmulatorAdmin(emulator.base_url)
-        # The admin session reads nothing from the environment: REQUESTS_CA_BUNDLE would replace
-        # `verify`, and a test's proxy variables must not apply to it.
-        admin.http = requests.Session()
-        admin.http.trust_env = False
-        admin.http.verify = str(ca_path)
-        return cls(emulator, name, ca, ca_path, admin)
+        return cls(emulator, name, ca, ca_path, EmulatorAdmin(emulator.base_url, verify=str(ca_path)))
 
     @property
     def port(self) -> int:

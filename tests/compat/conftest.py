@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+# The Pulumi CLI fixture of the e2e tests, rather than a copy of it.
+from e2e.conftest import pulumi_bin  # noqa: F401
+
 
 def pytest_collection_modifyitems(items):
     for item in items:

@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from tests.e2e.harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir  # noqa: E402
 
 from certs import make_certificate  # noqa: E402
+from mgmt import IDENTIFIER  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROGRAM_DIR = Path(__file__).resolve().parent / "program"
-IDENTIFIER = "https://api.example.com/payments"
 # Certificates in a fixture must outlive every later version that replays it: a hundred years.
 CERTIFICATE_DAYS = 36500
 
@@ -126,8 +126,7 @@ def main(out: Path) -> None:
         stack.write_spec(spec)
         stack.up()
         key = stack.outputs(show_secrets=True)["login_cname_api_key"]
-        host = emulator.base_url.split("://", 1)[1]
-        exported = stack.run("stack", "export").stdout.replace(host, "{{TENANT_HOST}}")
+        exported = stack.run("stack", "export").stdout.replace(emu.host, "{{TENANT_HOST}}")
         secrets = [key, *before["client_secrets"].values()]
         assert not [secret for secret in secrets if secret in exported], "no secret in plain text in the state"
         write_json(out / "stack.json", json.loads(exported))

@@ -18,17 +18,12 @@ from typing import Any, Iterator
 
 import pytest
 
-from e2e.harness import CLIENT_ID, CLIENT_SECRET, PROGRAM, EmulatorAdmin, Stack, ops, pulumi_bin_dir
+from e2e.harness import CLIENT_ID, CLIENT_SECRET, PROGRAM, EmulatorAdmin, Stack, ops
 
 from .pickled import fixture_dirs
 
 PLACEHOLDER = "{{TENANT_HOST}}"
 FIXTURES = fixture_dirs()
-
-
-@pytest.fixture(scope="module")
-def pulumi_bin() -> Path:
-    return pulumi_bin_dir()
 
 
 def running_emulator() -> Iterator[EmulatorAdmin]:
@@ -44,10 +39,6 @@ def emu() -> Iterator[EmulatorAdmin]:
     yield from running_emulator()
 
 
-def host_of(emu: EmulatorAdmin) -> str:
-    return emu.base_url.split("://", 1)[1]
-
-
 def ours(deployment: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The dynamic resources of a deployment by URN."""
     return {r["urn"]: r for r in deployment.get("resources", []) if r["type"].startswith("pulumi-python:dynamic")}
@@ -61,7 +52,7 @@ def restore_stack(fixture: Path, workdir: Path, emu: EmulatorAdmin, bin_dir: Pat
     assert stack.env["PULUMI_CONFIG_PASSPHRASE"] == meta["passphrase"], "the recorder uses the harness passphrase"
     stack.write_spec(meta["spec"])
     emu.load_state(json.loads((fixture / "emulator.json").read_text()), cname_api_keys=meta["cname_api_keys"])
-    exported = (fixture / "stack.json").read_text().replace(PLACEHOLDER, host_of(emu))
+    exported = (fixture / "stack.json").read_text().replace(PLACEHOLDER, emu.host)
     (workdir / "import.json").write_text(exported)
     stack.run("stack", "import", "--file", str(workdir / "import.json"))
     return stack, json.loads(exported)

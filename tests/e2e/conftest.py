@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pytest
 
-from .harness import CLIENT_ID, CLIENT_SECRET, EmulatorAdmin, Stack, pulumi_bin_dir
+from .harness import CLIENT_ID, CLIENT_SECRET, CLIENTS_PROGRAM, EmulatorAdmin, Stack, pulumi_bin_dir
 
 
 def pytest_collection_modifyitems(items):
@@ -41,3 +41,9 @@ def emu_strict_dns() -> Iterator[EmulatorAdmin]:
 @pytest.fixture
 def stack(tmp_path: Path, emu: EmulatorAdmin, pulumi_bin: Path) -> Stack:
     return Stack(tmp_path, emu.base_url, pulumi_bin)
+
+
+@pytest.fixture
+def clients_stack(tmp_path: Path, emu: EmulatorAdmin, pulumi_bin: Path) -> Stack:
+    """A stack running tests/e2e/clients_program, the certificate-bound client resources."""
+    return Stack(tmp_path, emu.base_url, pulumi_bin, program_dir=CLIENTS_PROGRAM)

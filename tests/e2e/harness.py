@@ -17,10 +17,13 @@ from typing import Any
 
 import requests
 
+from mgmt import Mgmt
 from processes import alive
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).resolve().parent / "program" / "__main__.py"
+# The program of the certificate-bound client resources (credentials, client auth, API PoP).
+CLIENTS_PROGRAM = Path(__file__).resolve().parent / "clients_program"
 CLIENT_ID = "emulator-client"
 CLIENT_SECRET = "emulator-secret-e2e-4f1c9a"
 
@@ -184,11 +187,26 @@ def ops(preview: Result) -> dict[str, list[str]]:
 
 
 class EmulatorAdmin:
-    """The emulator's admin API: its state, call log, DNS and faults."""
+    """The emulator's admin API: its state, call log, DNS and faults. ``verify`` is what its https
+    certificate is checked against (a CA file), for an emulator that serves https."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, verify: str | bool = True) -> None:
         self.base_url = base_url
-        self.http = requests.Session()
+        self.verify = verify
+        self.http = self.session()
+
+    def session(self) -> requests.Session:
+        """A session that reads nothing from the environment: REQUESTS_CA_BUNDLE would replace
+        ``verify``, and a test's proxy variables must not apply to calls on loopback."""
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = self.verify
+        return session
+
+    @property
+    def host(self) -> str:
+        """``host:port``: the tenant's domain as outputs and state name it."""
+        return self.base_url.split("://", 1)[1]
 
     def calls(self) -> list[dict[str, Any]]:
         return self.http.get(f"{self.base_url}/__emulator/calls").json()
@@ -224,14 +242,13 @@ class EmulatorAdmin:
         r = self.http.post(f"{self.base_url}/__emulator/faults", json=rule)
         r.raise_for_status()
 
-    def management(self) -> requests.Session:
+    def mgmt(self) -> Mgmt:
         """A Management API session with its own token, for changes 'behind Pulumi's back'."""
-        token = self.http.post(f"{self.base_url}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-            "audience": f"{self.base_url}/api/v2/"}).json()["access_token"]
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        return session
+        return Mgmt(self.base_url, CLIENT_ID, CLIENT_SECRET, verify=self.verify)
+
+    def management(self) -> requests.Session:
+        """The raw session of :meth:`mgmt`, for calls that check their own status."""
+        return self.mgmt().http
 
 
 # -- interrupted runs ------------------------------------------------------------------------------

@@ -7,79 +7,21 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auth0_mtls.certificates import parse_certificate
 from certs import make_certificate
+from mgmt import IDENTIFIER, Mgmt
 
 from .harness import EmulatorAdmin, Stack, ops, steps
 
-PROGRAM = Path(__file__).resolve().parent / "clients_program"
-IDENTIFIER = "https://api.example.com/payments"
-
 
 @pytest.fixture
-def cstack(tmp_path: Path, emu: EmulatorAdmin, pulumi_bin: Path) -> Stack:
-    return Stack(tmp_path, emu.base_url, pulumi_bin, program_dir=PROGRAM)
-
-
-class Tenant:
+def tenant(emu: EmulatorAdmin) -> Mgmt:
     """Changes 'elsewhere': the application, the API, and edits behind Pulumi's back."""
-
-    def __init__(self, emu: EmulatorAdmin) -> None:
-        self.emu = emu
-        self.api = emu.management()
-        self.base = f"{emu.base_url}/api/v2"
-
-    def create_client(self, name: str = "partner-a", **extra: Any) -> dict[str, Any]:
-        body = {"name": name, "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post",
-                "grant_types": ["client_credentials"], **extra}
-        response = self.api.post(f"{self.base}/clients", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def client(self, client_id: str) -> dict[str, Any]:
-        response = self.api.get(f"{self.base}/clients/{client_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def patch_client(self, client_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.api.patch(f"{self.base}/clients/{client_id}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def credentials(self, client_id: str) -> list[dict[str, Any]]:
-        response = self.api.get(f"{self.base}/clients/{client_id}/credentials")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def create_credential(self, client_id: str, **body: Any) -> dict[str, Any]:
-        response = self.api.post(f"{self.base}/clients/{client_id}/credentials", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def create_api(self, identifier: str = IDENTIFIER, **extra: Any) -> dict[str, Any]:
-        response = self.api.post(f"{self.base}/resource-servers",
-                                 json={"name": "Payments", "identifier": identifier, **extra})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def resource_server(self, api_id: str) -> dict[str, Any]:
-        response = self.api.get(f"{self.base}/resource-servers/{api_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def patch_api(self, api_id: str, body: dict[str, Any]) -> None:
-        response = self.api.patch(f"{self.base}/resource-servers/{api_id}", json=body)
-        assert response.status_code in (200, 201), response.text
-
-
-@pytest.fixture
-def tenant(emu: EmulatorAdmin) -> Tenant:
-    return Tenant(emu)
+    return emu.mgmt()
 
 
 def calls(emu: EmulatorAdmin) -> list[str]:
@@ -115,15 +57,15 @@ def attached(client: dict[str, Any]) -> tuple[str | None, list[str]]:
     return method, [item["id"] for item in slot["credentials"]]
 
 
-def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstack: Stack, emu: EmulatorAdmin,
-                                                                           tenant: Tenant):
+def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(
+        clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
     cert = make_certificate("partner-a")
-    cstack.write_spec(spec_for(app["client_id"], IDENTIFIER, {"cred-a": cert.pem}, ["cred-a"]))
+    clients_stack.write_spec(spec_for(app["client_id"], IDENTIFIER, {"cred-a": cert.pem}, ["cred-a"]))
     emu.clear_calls()
 
-    preview = cstack.preview()
+    preview = clients_stack.preview()
     assert ops(preview) == {"ClientCertificateCredential:cred-a": ["create"],
                             "ClientMtlsAuthentication:app": ["create"],
                             "ResourceServerProofOfPossession:payments": ["create"]}
@@ -134,7 +76,7 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
     assert shown["thumbprint_sha256"] == facts.thumbprint_sha256, "the preview shows the thumbprint"
     assert shown["subject_dn"] == "C=US\nO=Partner A\nCN=partner-a" and shown["expires_at"] == facts.expires_at
 
-    cstack.up()
+    clients_stack.up()
     made = calls(emu)
     assert sorted(made) == sorted([
         "POST /oauth/token",
@@ -144,7 +86,7 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
     ]), made
     assert made.index("POST /clients/{id}/credentials") < made.index("PATCH /clients/{id}")
 
-    outputs = cstack.outputs()
+    outputs = clients_stack.outputs()
     cred_id = outputs["cred-a_id"]
     assert re.fullmatch(r"cred_[A-Za-z0-9]+", cred_id)
     assert outputs["cred-a_thumbprint"] == facts.thumbprint_sha256
@@ -160,125 +102,125 @@ def test_fresh_preview_makes_no_call_then_up_creates_with_the_fewest_calls(cstac
     assert live["require_proof_of_possession"] is True
     assert tenant.resource_server(api["id"])["proof_of_possession"] == {"mechanism": "mtls", "required": True}
 
-    state = cstack.state_file_text()
+    state = clients_stack.state_file_text()
     assert app["client_secret"] not in state, "the client secret never enters state"
     for kind, module in (("ClientCertificateCredential", b"auth0_mtls.client_credential"),
                          ("ClientMtlsAuthentication", b"auth0_mtls.client_authentication"),
                          ("ResourceServerProofOfPossession", b"auth0_mtls.resource_server_pop")):
-        [resource] = cstack.resources(kind)
+        [resource] = clients_stack.resources(kind)
         pickled = base64.b64decode(resource["inputs"]["__provider"])
         assert len(pickled) < 1024 and module in pickled, "provider pickled by reference, no code in state"
 
     emu.clear_calls()
-    preview = cstack.preview()
+    preview = clients_stack.preview()
     assert {op for o in ops(preview).values() for op in o} == {"same"}
-    cstack.up("--expect-no-changes")
+    clients_stack.up("--expect-no-changes")
     assert emu.api_calls() == [], "an unchanged stack makes no call"
 
 
-def test_refresh_sees_drift_and_up_reverts_it(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_refresh_sees_drift_and_up_reverts_it(clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
-    cstack.write_spec(spec_for(app["client_id"], api["id"], {"cred-a": make_certificate().pem}, ["cred-a"]))
-    cstack.up()
-    cred_id = cstack.outputs()["cred-a_id"]
+    clients_stack.write_spec(spec_for(app["client_id"], api["id"], {"cred-a": make_certificate().pem}, ["cred-a"]))
+    clients_stack.up()
+    cred_id = clients_stack.outputs()["cred-a_id"]
 
     # Someone switches the client back to a secret and turns PoP off on the API.
     tenant.patch_client(app["client_id"], {"client_authentication_methods": None,
                                            "token_endpoint_auth_method": "client_secret_post"})
     tenant.patch_api(api["id"], {"proof_of_possession": None})
     emu.clear_calls()
-    cstack.refresh()
+    clients_stack.refresh()
     assert sorted(calls(emu)) == sorted(["POST /oauth/token", "GET /clients/{id}", "GET /resource-servers/{id}",
                                          "GET /clients/{id}/credentials/{cred}"]), "one GET per resource"
-    [auth] = cstack.resources("ClientMtlsAuthentication")
+    [auth] = clients_stack.resources("ClientMtlsAuthentication")
     assert auth["outputs"].get("method") is None and auth["outputs"]["credential_ids"] == []
-    [pop] = cstack.resources("ResourceServerProofOfPossession")
+    [pop] = clients_stack.resources("ResourceServerProofOfPossession")
     assert pop["outputs"].get("mechanism") is None
 
-    preview = cstack.preview()
+    preview = clients_stack.preview()
     assert ops(preview) == {"ClientCertificateCredential:cred-a": ["same"], "ClientMtlsAuthentication:app": ["update"],
                             "ResourceServerProofOfPossession:payments": ["update"]}
     emu.clear_calls()
-    cstack.up()
+    clients_stack.up()
     assert sorted(calls(emu)) == sorted(["POST /oauth/token", "PATCH /clients/{id}", "PATCH /resource-servers/{id}"])
     assert attached(tenant.client(app["client_id"])) == ("self_signed_tls_client_auth", [cred_id])
     assert tenant.resource_server(api["id"])["proof_of_possession"] == {"mechanism": "mtls", "required": True}
-    cstack.up("--expect-no-changes")
+    clients_stack.up("--expect-no-changes")
 
 
-def test_rotation_adds_then_moves_then_deletes_without_a_gap(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_rotation_adds_then_moves_then_deletes_without_a_gap(clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     api = tenant.create_api()
     old, new = make_certificate("partner-a", org="2026").pem, make_certificate("partner-a", org="2027").pem
     cid = app["client_id"]
-    cstack.write_spec(spec_for(cid, api["id"], {"a-2026": old}, ["a-2026"]))
-    cstack.up()
-    old_id = cstack.outputs()["a-2026_id"]
+    clients_stack.write_spec(spec_for(cid, api["id"], {"a-2026": old}, ["a-2026"]))
+    clients_stack.up()
+    old_id = clients_stack.outputs()["a-2026_id"]
 
     # Step 1: add the new certificate and list both.
-    cstack.write_spec(spec_for(cid, api["id"], {"a-2026": old, "a-2027": new}, ["a-2026", "a-2027"]))
-    preview = cstack.preview()
+    clients_stack.write_spec(spec_for(cid, api["id"], {"a-2026": old, "a-2027": new}, ["a-2026", "a-2027"]))
+    preview = clients_stack.preview()
     assert ops(preview) == {"ClientCertificateCredential:a-2026": ["same"],
                             "ClientCertificateCredential:a-2027": ["create"],
                             "ClientMtlsAuthentication:app": ["update"],
                             "ResourceServerProofOfPossession:payments": ["same"]}
     emu.clear_calls()
-    cstack.up()
+    clients_stack.up()
     assert calls(emu) == ["POST /oauth/token", "POST /clients/{id}/credentials", "PATCH /clients/{id}"]
-    new_id = cstack.outputs()["a-2027_id"]
+    new_id = clients_stack.outputs()["a-2027_id"]
     assert attached(tenant.client(cid)) == ("self_signed_tls_client_auth", [old_id, new_id])
 
     # Step 2: drop the old one. The client moves to the new id first, then the old credential goes.
-    cstack.write_spec(spec_for(cid, api["id"], {"a-2027": new}, ["a-2027"]))
-    preview = cstack.preview()
+    clients_stack.write_spec(spec_for(cid, api["id"], {"a-2027": new}, ["a-2027"]))
+    preview = clients_stack.preview()
     assert ops(preview) == {"ClientCertificateCredential:a-2027": ["same"], "ClientMtlsAuthentication:app": ["update"],
                             "ClientCertificateCredential:a-2026": ["delete"],
                             "ResourceServerProofOfPossession:payments": ["same"]}
     emu.clear_calls()
-    cstack.up()
+    clients_stack.up()
     assert calls(emu) == ["POST /oauth/token", "PATCH /clients/{id}", "DELETE /clients/{id}/credentials/{cred}"]
     assert [c["status"] for c in emu.api_calls()][1:] == [200, 204]
     assert attached(tenant.client(cid)) == ("self_signed_tls_client_auth", [new_id])
     assert [c["id"] for c in tenant.credentials(cid)] == [new_id]
-    cstack.up("--expect-no-changes")
+    clients_stack.up("--expect-no-changes")
 
 
-def test_new_certificate_in_place_replaces_creating_first(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_new_certificate_in_place_replaces_creating_first(clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     """One `up` with a new pem: new credential, client moved to it, old one deleted, in that order."""
     app = tenant.create_client()
     api = tenant.create_api()
     cid = app["client_id"]
-    cstack.write_spec(spec_for(cid, api["id"], {"cred": make_certificate(org="v1").pem}, ["cred"]))
-    cstack.up()
-    old_id = cstack.outputs()["cred_id"]
-    cstack.write_spec(spec_for(cid, api["id"], {"cred": make_certificate(org="v2").pem}, ["cred"]))
-    preview = cstack.preview()
+    clients_stack.write_spec(spec_for(cid, api["id"], {"cred": make_certificate(org="v1").pem}, ["cred"]))
+    clients_stack.up()
+    old_id = clients_stack.outputs()["cred_id"]
+    clients_stack.write_spec(spec_for(cid, api["id"], {"cred": make_certificate(org="v2").pem}, ["cred"]))
+    preview = clients_stack.preview()
     [replace] = [s for s in steps(preview) if s["op"] == "replace"]
     assert replace["replaceReasons"] == ["pem"]
     assert ops(preview)["ClientMtlsAuthentication:app"] == ["update"]
     emu.clear_calls()
-    cstack.up()
+    clients_stack.up()
     assert calls(emu) == ["POST /oauth/token", "POST /clients/{id}/credentials", "PATCH /clients/{id}",
                           "DELETE /clients/{id}/credentials/{cred}"]
-    new_id = cstack.outputs()["cred_id"]
+    new_id = clients_stack.outputs()["cred_id"]
     assert new_id != old_id and attached(tenant.client(cid)) == ("self_signed_tls_client_auth", [new_id])
 
 
-def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(cstack: Stack, emu: EmulatorAdmin,
-                                                                           tenant: Tenant):
+def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(
+        clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client(token_endpoint_auth_method="client_secret_basic")
     api = tenant.create_api(proof_of_possession={"mechanism": "mtls", "required": False})
     cid = app["client_id"]
     foreign = tenant.create_credential(cid, credential_type="x509_cert", name="made elsewhere",
                                        pem=make_certificate("elsewhere").pem)
-    cstack.write_spec(spec_for(cid, IDENTIFIER, {"cred": make_certificate().pem}, ["cred"]))
-    cstack.up()
+    clients_stack.write_spec(spec_for(cid, IDENTIFIER, {"cred": make_certificate().pem}, ["cred"]))
+    clients_stack.up()
     assert tenant.client(cid)["require_proof_of_possession"] is True
     before = {k: v for k, v in app.items() if k != "client_secret"}
 
     emu.clear_calls()
-    cstack.destroy()
+    clients_stack.destroy()
     made = calls(emu)
     assert sorted(made) == sorted(["POST /oauth/token", "PATCH /clients/{id}",
                                    "DELETE /clients/{id}/credentials/{cred}", "PATCH /resource-servers/{id}"]), made
@@ -295,50 +237,50 @@ def test_destroy_restores_settings_and_deletes_only_this_stacks_credentials(csta
     assert tenant.resource_server(api["id"])["proof_of_possession"] == {"mechanism": "mtls", "required": False}
 
 
-def test_destroy_restores_an_api_without_pop_to_null(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_destroy_restores_an_api_without_pop_to_null(clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     api = tenant.create_api()
-    cstack.write_spec({"apis": [{"name": "payments", "resource_server_id": IDENTIFIER, "mechanism": "mtls",
-                                 "required": True}]})
-    cstack.up()
-    cstack.destroy()
+    clients_stack.write_spec({"apis": [{"name": "payments", "resource_server_id": IDENTIFIER, "mechanism": "mtls",
+                                        "required": True}]})
+    clients_stack.up()
+    clients_stack.destroy()
     assert tenant.resource_server(api["id"]).get("proof_of_possession") is None
 
 
-def test_ca_signed_credentials_by_pem_and_by_subject_dn(cstack: Stack, emu: EmulatorAdmin, tenant: Tenant):
+def test_ca_signed_credentials_by_pem_and_by_subject_dn(clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client("partner-b")
     cid = app["client_id"]
     ca = make_certificate("Partner CA", org="Partner B")
     leaf = make_certificate("partner-b", org="Partner B", issuer=ca)
-    cstack.write_spec({
+    clients_stack.write_spec({
         "credentials": [
             {"name": "by-pem", "client_id": cid, "credential_type": "cert_subject_dn", "pem": leaf.pem},
             {"name": "by-dn", "client_id": cid, "credential_type": "cert_subject_dn",
              "subject_dn": "C=US\nO=Partner B\nCN=partner-b-next"}],
         "auths": [{"name": "b", "client_id": cid, "method": "tls_client_auth", "credentials": ["by-pem", "by-dn"]}],
     })
-    cstack.up()
-    outputs = cstack.outputs()
+    clients_stack.up()
+    outputs = clients_stack.outputs()
     assert outputs["by-pem_subject_dn"] == "C=US\nO=Partner B\nCN=partner-b"
     assert outputs["by-dn_subject_dn"] == "C=US\nO=Partner B\nCN=partner-b-next"
     live = {c["id"]: c for c in tenant.credentials(cid)}
     assert live[outputs["by-pem_id"]]["subject_dn"] == outputs["by-pem_subject_dn"]
     assert attached(tenant.client(cid)) == ("tls_client_auth", [outputs["by-pem_id"], outputs["by-dn_id"]])
-    cstack.up("--expect-no-changes")
-    cstack.destroy()
+    clients_stack.up("--expect-no-changes")
+    clients_stack.destroy()
     assert tenant.credentials(cid) == []
     assert tenant.client(cid)["token_endpoint_auth_method"] == "client_secret_post"
 
 
-def test_external_credential_of_the_wrong_type_fails_at_apply_with_advice(cstack: Stack, emu: EmulatorAdmin,
-                                                                          tenant: Tenant):
+def test_external_credential_of_the_wrong_type_fails_at_apply_with_advice(
+        clients_stack: Stack, emu: EmulatorAdmin, tenant: Mgmt):
     app = tenant.create_client()
     cid = app["client_id"]
     external = tenant.create_credential(cid, credential_type="cert_subject_dn", name="elsewhere",
                                         subject_dn="C=US\nCN=elsewhere")
-    cstack.write_spec({"auths": [{"name": "app", "client_id": cid, "method": "self_signed_tls_client_auth",
-                                  "credentials": [external["id"]]}]})
-    assert cstack.preview().returncode == 0, "an id from outside the program cannot be checked at preview"
-    result = cstack.up(check=False)
+    clients_stack.write_spec({"auths": [{"name": "app", "client_id": cid, "method": "self_signed_tls_client_auth",
+                                         "credentials": [external["id"]]}]})
+    assert clients_stack.preview().returncode == 0, "an id from outside the program cannot be checked at preview"
+    result = clients_stack.up(check=False)
     assert result.returncode != 0
     assert external["id"] in result.output and "could not check" in result.output
     assert tenant.client(cid)["token_endpoint_auth_method"] == "client_secret_post", "the client is unchanged"
@@ -368,21 +310,21 @@ def _bad_specs() -> dict[str, tuple[dict[str, Any], list[str]]]:
     }
 
 
-def test_bad_input_fails_the_preview_with_no_call(cstack: Stack, emu: EmulatorAdmin):
+def test_bad_input_fails_the_preview_with_no_call(clients_stack: Stack, emu: EmulatorAdmin):
     for case, (spec, expected) in _bad_specs().items():
-        cstack.write_spec(spec)
-        result = cstack.preview(check=False)
+        clients_stack.write_spec(spec)
+        result = clients_stack.preview(check=False)
         assert result.returncode != 0, case
         for text in expected:
             assert text in result.output, (case, text, result.output[-2000:])
     assert emu.api_calls() == []
 
 
-def test_a_certificate_expiring_soon_warns_in_the_preview(cstack: Stack, emu: EmulatorAdmin):
+def test_a_certificate_expiring_soon_warns_in_the_preview(clients_stack: Stack, emu: EmulatorAdmin):
     cert = make_certificate(days=10)
-    cstack.write_spec({"credentials": [{"name": "cred", "client_id": "abcDEF0123456789",
-                                        "credential_type": "x509_cert", "pem": cert.pem}]})
-    result = cstack.preview(check=False)
+    clients_stack.write_spec({"credentials": [{"name": "cred", "client_id": "abcDEF0123456789",
+                                               "credential_type": "x509_cert", "pem": cert.pem}]})
+    result = clients_stack.preview(check=False)
     assert result.returncode == 0, result.output[-2000:]
     assert ops(result) == {"ClientCertificateCredential:cred": ["create"]}
     expires_at = parse_certificate(cert.pem).expires_at
@@ -392,16 +334,16 @@ def test_a_certificate_expiring_soon_warns_in_the_preview(cstack: Stack, emu: Em
     assert emu.api_calls() == []
 
 
-def test_private_key_in_pem_is_refused_and_never_printed(cstack: Stack, emu: EmulatorAdmin):
+def test_private_key_in_pem_is_refused_and_never_printed(clients_stack: Stack, emu: EmulatorAdmin):
     issued = make_certificate()
     key_lines = issued.key_pem.splitlines()[1:-1]
     for pem in (issued.key_pem, issued.pem + issued.key_pem):
-        cstack.write_spec({"credentials": [{"name": "cred", "client_id": "abcDEF0123456789",
-                                            "credential_type": "x509_cert", "pem": pem}]})
-        for result in (cstack.preview(check=False), cstack.up(check=False)):
+        clients_stack.write_spec({"credentials": [{"name": "cred", "client_id": "abcDEF0123456789",
+                                                   "credential_type": "x509_cert", "pem": pem}]})
+        for result in (clients_stack.preview(check=False), clients_stack.up(check=False)):
             assert result.returncode != 0
             assert "pem contains a private key" in result.output
             leaked = [line for line in key_lines if line in result.output]
             assert leaked == [], "a line of the private key reached the CLI output"
     assert emu.api_calls() == []
-    assert cstack.resources("ClientCertificateCredential") == []
+    assert clients_stack.resources("ClientCertificateCredential") == []

@@ -16,9 +16,8 @@ FIXTURE = ROOT / "tests" / "compat" / "fixtures" / "v0.1.0"
 def import_fixture(stack: Stack, emu: EmulatorAdmin, tmp_path: Path) -> None:
     meta = json.loads((FIXTURE / "meta.json").read_text())
     stack.write_spec(meta["spec"])
-    host = emu.base_url.split("://", 1)[1]
     exported = tmp_path / "v0.1.0.json"
-    exported.write_text((FIXTURE / "stack.json").read_text().replace("{{TENANT_HOST}}", host))
+    exported.write_text((FIXTURE / "stack.json").read_text().replace("{{TENANT_HOST}}", emu.host))
     stack.run("stack", "import", "--file", str(exported))
 
 
@@ -37,8 +36,7 @@ def test_0_1_tenant_settings_refresh_binds_to_its_host_and_destroy_restores_abse
                            json={"mtls": {"enable_endpoint_aliases": True}}).raise_for_status()
     stack.refresh()  # the emulator holds no domains: those leave the state; the setting is read
     [settings] = stack.resources("TenantMtlsSettings")
-    host = emu.base_url.split("://", 1)[1]
-    assert settings["outputs"]["tenant"] == host and settings["outputs"]["tenant_host"] == host
+    assert settings["outputs"]["tenant"] == emu.host and settings["outputs"]["tenant_host"] == emu.host
     assert "tenant" not in settings["inputs"], "refresh records no namespace for the default tenant"
     stack.preview()
     stack.destroy()

@@ -30,10 +30,6 @@ def two(stack: Stack, emu: EmulatorAdmin, emu_eu: EmulatorAdmin) -> tuple[Stack,
     return stack, emu, emu_eu
 
 
-def host(emu: EmulatorAdmin) -> str:
-    return emu.base_url.split("://", 1)[1]
-
-
 # One domain in the default tenant (us), a verified domain and the endpoint aliases in auth0-eu.
 # The eu resources depend on the us domain, so a destroy reaches them first.
 SPEC = {
@@ -66,9 +62,9 @@ def test_two_tenants_in_one_program(two):
     assert "mtls" not in us.state()["tenant_settings"]
     assert tokens(us) == 1 and tokens(eu) == 1, "one token per tenant per command"
     outputs = stack.outputs()
-    assert outputs["us_tenant_host"] == host(us) and outputs["eu_tenant_host"] == host(eu)
-    assert outputs["mtls-eu_tenant"] == host(eu), "TenantMtlsSettings' tenant output is still the host"
-    assert {r["outputs"]["tenant_host"] for r in stack.resources("CustomDomainVerification")} == {host(eu)}
+    assert outputs["us_tenant_host"] == us.host and outputs["eu_tenant_host"] == eu.host
+    assert outputs["mtls-eu_tenant"] == eu.host, "TenantMtlsSettings' tenant output is still the host"
+    assert {r["outputs"]["tenant_host"] for r in stack.resources("CustomDomainVerification")} == {eu.host}
 
     us.clear_calls()
     eu.clear_calls()
@@ -104,7 +100,7 @@ def test_repointed_namespace_is_refused_by_every_command_and_changes_nothing(two
     for command in (stack.preview, refresh_with_program, stack.up, stack.refresh, stack.destroy):
         result = command(check=False)
         assert result.returncode != 0, f"pulumi {' '.join(result.args)} should refuse"
-        assert host(eu) in result.output and host(us) in result.output, result.output[-3000:]
+        assert eu.host in result.output and us.host in result.output, result.output[-3000:]
         assert "auth0-eu:domain" in result.output
         writes = [c for emu in (us, eu) for c in emu.writes()]
         assert writes == [], f"pulumi {' '.join(result.args)} wrote to a tenant: {writes}"
@@ -146,7 +142,7 @@ def test_moving_a_resource_to_another_tenant_is_a_replacement(two):
     assert "mtls" not in us.state()["tenant_settings"], "the old tenant's setting was restored"
     assert eu.state()["tenant_settings"]["mtls"] == {"enable_endpoint_aliases": True}
     assert {r["outputs"]["tenant_host"] for r in stack.resources("")
-            if "tenant_host" in r.get("outputs", {})} == {host(eu)}
+            if "tenant_host" in r.get("outputs", {})} == {eu.host}
     stack.up("--expect-no-changes")
 
 

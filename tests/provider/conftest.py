@@ -1,4 +1,4 @@
-"""Fixtures for the provider-hook tests that need two tenants."""
+"""Fixtures for the provider-hook tests: a Management API session on the emulator, and two tenants."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ import pytest
 
 from auth0_mtls import client as client_module
 from auth0_mtls.emulator import Emulator
+from mgmt import Mgmt
+
+
+@pytest.fixture
+def mgmt(emulator_env: Emulator) -> Mgmt:
+    """Changes made elsewhere on the tenant the provider is configured for."""
+    return Mgmt.of(emulator_env)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Management API first, the way a user's are made elsewhere."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,24 +16,7 @@ from auth0_mtls import resource_server_pop as rs
 from auth0_mtls.certificates import parse_timestamp
 from auth0_mtls.errors import ApiError
 from certs import make_certificate
-from mgmt import IDENTIFIER, Mgmt
-
-
-@pytest.fixture
-def mgmt(emulator_env) -> Mgmt:
-    return Mgmt(emulator_env)
-
-
-def api_calls(emu) -> list[str]:
-    out = []
-    for call in emu.state.calls():
-        if call["path"].startswith("/__emulator") or call["path"] == "/oauth/token":
-            continue
-        path = re.sub(r"/clients/[^/]+", "/clients/{id}", call["path"].removeprefix("/api/v2"))
-        path = re.sub(r"/credentials/[^/]+", "/credentials/{cred}", path)
-        path = re.sub(r"/resource-servers/.+$", "/resource-servers/{id}", path)
-        out.append(f"{call['method']} {path}")
-    return out
+from mgmt import IDENTIFIER, Mgmt, call_shapes
 
 
 def names_tenant(emu, err: ApiError) -> bool:
@@ -55,7 +37,7 @@ def test_credential_create_read_delete(emulator_env, mgmt: Mgmt):
     inputs = credential(app["client_id"])
     emulator_env.state.clear_calls()
     created = provider.create(inputs)
-    assert api_calls(emulator_env) == ["POST /clients/{id}/credentials"], "outputs come from the POST's answer"
+    assert call_shapes(emulator_env) == ["POST /clients/{id}/credentials"], "outputs come from the POST's answer"
     assert created.id.startswith("cred_")
     assert created.outs["thumbprint_sha256"] == inputs["thumbprint_sha256"]
     assert created.outs["expires_at"] == inputs["expires_at"] and created.outs["created_at"]
@@ -86,7 +68,7 @@ def test_check_warns_about_a_certificate_of_the_other_kind_with_no_call(emulator
         err = capsys.readouterr().err
         assert "auth0-mtls warning: credential 'partner-a 2026': the certificate" in err and kind in err, err
         assert f"use credential_type {fits}" in err.lower(), err
-    assert api_calls(emulator_env) == []
+    assert call_shapes(emulator_env) == []
 
 
 def test_credential_for_a_missing_client_says_so(emulator_env):
@@ -102,8 +84,8 @@ def test_lost_create_response_leaves_exactly_one_credential(emulator_env, mgmt: 
                                   "kind": "drop_after", "count": 1})
     emulator_env.state.clear_calls()
     created = cc.ClientCertificateCredentialProvider().create(credential(app["client_id"]))
-    assert api_calls(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
-                                       "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
+    assert call_shapes(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
+                                         "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
     posts = [c for c in emulator_env.state.calls() if c["method"] == "POST" and c["path"].endswith("/credentials")]
     assert [c["applied"] for c in posts] == [True, True], "the retry made a second copy"
     [only] = mgmt.call("GET", f"/clients/{app['client_id']}/credentials")
@@ -136,8 +118,8 @@ def test_lost_create_response_keeps_a_look_alike_made_earlier_by_someone_else(em
     _drop_first_credential_post(emulator_env)
     emulator_env.state.clear_calls()
     created = cc.ClientCertificateCredentialProvider().create(inputs)
-    assert api_calls(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
-                                       "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
+    assert call_shapes(emulator_env) == ["POST /clients/{id}/credentials", "POST /clients/{id}/credentials",
+                                         "GET /clients/{id}/credentials", "DELETE /clients/{id}/credentials/{cred}"]
     [deleted] = [c["path"] for c in emulator_env.state.calls() if c["method"] == "DELETE"]
     assert not deleted.endswith(theirs["id"]) and not deleted.endswith(created.id)
     live = {c["id"] for c in mgmt.call("GET", f"/clients/{cid}/credentials")}
@@ -161,7 +143,7 @@ def test_lost_create_response_keeps_a_recent_look_alike_the_client_uses(emulator
     created = cc.ClientCertificateCredentialProvider().create(inputs)
     deletes = [c for c in emulator_env.state.calls() if c["method"] == "DELETE"]
     assert sorted(c["status"] for c in deletes) == [204, 400], "the copy went; Auth0 refused to delete theirs"
-    assert len(api_calls(emulator_env)) == 5, "no read of the client: the DELETE's refusal is the check"
+    assert len(call_shapes(emulator_env)) == 5, "no read of the client: the DELETE's refusal is the check"
     live = {c["id"] for c in mgmt.call("GET", f"/clients/{cid}/credentials")}
     assert live == {theirs["id"], created.id}
     assert mgmt.client(cid)["client_authentication_methods"]["self_signed_tls_client_auth"]["credentials"] == \
@@ -197,7 +179,7 @@ def test_authentication_create_update_refresh_delete(emulator_env, mgmt: Mgmt):
 
     emulator_env.state.clear_calls()
     created = provider.create(auth_inputs(cid, [first.id], require_proof_of_possession=True))
-    assert api_calls(emulator_env) == ["GET /clients/{id}", "PATCH /clients/{id}"]
+    assert call_shapes(emulator_env) == ["GET /clients/{id}", "PATCH /clients/{id}"]
     assert created.id == cid
     assert created.outs["method"] == "self_signed_tls_client_auth" and created.outs["credential_ids"] == [first.id]
     assert created.outs["previous_settings"] == {"token_endpoint_auth_method": "client_secret_post",
@@ -209,7 +191,7 @@ def test_authentication_create_update_refresh_delete(emulator_env, mgmt: Mgmt):
 
     emulator_env.state.clear_calls()
     read = provider.read(cid, created.outs)
-    assert api_calls(emulator_env) == ["GET /clients/{id}"]
+    assert call_shapes(emulator_env) == ["GET /clients/{id}"]
     assert read.outs["credential_ids"] == [first.id] and read.outs["require_proof_of_possession"] is True
     unchanged = auth_inputs(cid, [first.id], require_proof_of_possession=True)
     assert provider.diff(cid, read.outs, unchanged).changes is False
@@ -217,13 +199,13 @@ def test_authentication_create_update_refresh_delete(emulator_env, mgmt: Mgmt):
     emulator_env.state.clear_calls()
     news = auth_inputs(cid, [first.id, second.id], require_proof_of_possession=True)
     updated = provider.update(cid, read.outs, news)
-    assert api_calls(emulator_env) == ["PATCH /clients/{id}"]
+    assert call_shapes(emulator_env) == ["PATCH /clients/{id}"]
     assert updated.outs["credential_ids"] == [first.id, second.id]
     assert updated.outs["previous_settings"] == created.outs["previous_settings"], "the remembered settings stay"
 
     emulator_env.state.clear_calls()
     provider.delete(cid, updated.outs)
-    assert api_calls(emulator_env) == ["PATCH /clients/{id}"]
+    assert call_shapes(emulator_env) == ["PATCH /clients/{id}"]
     live = mgmt.client(cid)
     assert live["token_endpoint_auth_method"] == "client_secret_post" and not live.get("client_authentication_methods")
     assert live.get("require_proof_of_possession", False) is False
@@ -240,7 +222,7 @@ def test_create_skips_the_patch_when_the_client_already_is_as_declared(emulator_
         "token_endpoint_auth_method": None})
     emulator_env.state.clear_calls()
     created = ca.ClientMtlsAuthenticationProvider().create(auth_inputs(cid, [cred.id]))
-    assert api_calls(emulator_env) == ["GET /clients/{id}"]
+    assert call_shapes(emulator_env) == ["GET /clients/{id}"]
     # The earlier method was mTLS with this very credential: delete falls back to the app type's default.
     ca.ClientMtlsAuthenticationProvider().delete(cid, created.outs)
     assert mgmt.client(cid)["token_endpoint_auth_method"] == "client_secret_post"
@@ -280,7 +262,7 @@ def test_delete_keeps_the_client_when_asked_and_tolerates_a_deleted_client(emula
     created = provider.create(auth_inputs(cid, [cred.id], restore_on_delete=False))
     emulator_env.state.clear_calls()
     provider.delete(cid, created.outs)
-    assert api_calls(emulator_env) == []
+    assert call_shapes(emulator_env) == []
     assert ca.live_settings(mgmt.client(cid))["credential_ids"] == [cred.id]
 
     created = provider.create(auth_inputs(cid, [cred.id]))
@@ -302,7 +284,7 @@ def test_resource_server_pop_by_identifier_then_restore_null(emulator_env, mgmt:
     inputs = rs.normalize_inputs({"resource_server_id": IDENTIFIER, "mechanism": "mtls", "required": True})
     emulator_env.state.clear_calls()
     created = provider.create(inputs)
-    assert api_calls(emulator_env) == ["GET /resource-servers/{id}", "PATCH /resource-servers/{id}"]
+    assert call_shapes(emulator_env) == ["GET /resource-servers/{id}", "PATCH /resource-servers/{id}"]
     assert created.id == api["id"] and created.outs["identifier"] == IDENTIFIER
     assert created.outs["previous_proof_of_possession"] is None
     assert mgmt.call("GET", f"/resource-servers/{api['id']}")["proof_of_possession"] == {"mechanism": "mtls",
@@ -329,7 +311,7 @@ def test_resource_server_pop_restores_an_earlier_value_and_skips_a_needless_patc
     emulator_env.state.clear_calls()
     same = provider.create(rs.normalize_inputs({"resource_server_id": api["id"], "mechanism": "dpop",
                                                 "required": False}))
-    assert api_calls(emulator_env) == ["GET /resource-servers/{id}"]
+    assert call_shapes(emulator_env) == ["GET /resource-servers/{id}"]
     assert same.outs["previous_proof_of_possession"] == earlier
 
 

@@ -5,7 +5,6 @@ says so, records it (``previous_settings_captured`` / ``previous_proof_of_posses
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -15,26 +14,11 @@ from auth0_mtls import client_credential as cc
 from auth0_mtls import resource_server_pop as rs
 from auth0_mtls.errors import ApiError
 from certs import make_certificate
-from mgmt import Mgmt
+from mgmt import Mgmt, call_shapes
 
 CLIENT_PATCH = {"method": "PATCH", "path_regex": r"/api/v2/clients/[^/]+"}
 API_PATCH = {"method": "PATCH", "path_regex": r"/api/v2/resource-servers/.+"}
 POP = {"mechanism": "mtls", "required": True}
-
-
-@pytest.fixture
-def mgmt(emulator_env) -> Mgmt:
-    return Mgmt(emulator_env)
-
-
-def api_calls(emu) -> list[str]:
-    out = []
-    for call in emu.state.calls():
-        if call["path"].startswith("/__emulator") or call["path"] == "/oauth/token":
-            continue
-        path = re.sub(r"/clients/[^/]+", "/clients/{id}", call["path"].removeprefix("/api/v2"))
-        out.append(f"{call['method']} {re.sub(r'/resource-servers/.+$', '/resource-servers/{id}', path)}")
-    return out
 
 
 def client_with_credential(mgmt: Mgmt, method: str = "client_secret_basic") -> tuple[str, str]:
@@ -82,7 +66,7 @@ def test_a_lost_client_patch_then_a_rerun_warns_that_the_previous_settings_are_u
 
     emu.state.clear_calls()
     created = provider.create(auth_inputs(cid, cred))
-    assert api_calls(emu) == ["GET /clients/{id}"], "already as declared: the read is all it takes"
+    assert call_shapes(emu) == ["GET /clients/{id}"], "already as declared: the read is all it takes"
     warning = capsys.readouterr().err
     assert "auth0-mtls warning" in warning and "cannot tell" in warning and "restore_to" in warning
     assert "client_secret_post, client_secret_basic or none" in warning
@@ -90,7 +74,7 @@ def test_a_lost_client_patch_then_a_rerun_warns_that_the_previous_settings_are_u
 
     emu.state.clear_calls()
     provider.delete(created.id, created.outs)
-    assert api_calls(emu) == ["PATCH /clients/{id}"]
+    assert call_shapes(emu) == ["PATCH /clients/{id}"]
     assert "auth0-mtls warning" in capsys.readouterr().err, "delete says it restores settings it could not know"
     # Not what it had (client_secret_basic): the app type's default, and proof of possession off.
     assert method_of(mgmt, cid) == ("client_secret_post", None, False)
@@ -109,10 +93,10 @@ def test_client_restore_to_is_honoured_whatever_was_captured(emulator_env, mgmt:
     created = provider.create(auth_inputs(cid, cred, restore_to=restore_to))
     assert created.outs["previous_settings_captured"] is captured
     assert created.outs["restore_to"] == restore_to
-    assert api_calls(emulator_env) == ["GET /clients/{id}"] + ([] if not captured else ["PATCH /clients/{id}"])
+    assert call_shapes(emulator_env) == ["GET /clients/{id}"] + ([] if not captured else ["PATCH /clients/{id}"])
     emulator_env.state.clear_calls()
     provider.delete(created.id, created.outs)
-    assert api_calls(emulator_env) == ["PATCH /clients/{id}"]
+    assert call_shapes(emulator_env) == ["PATCH /clients/{id}"]
     # The method is the one declared; proof of possession goes back to what the client had when that
     # is known (true here), and off when it is not.
     assert method_of(mgmt, cid) == (restore_to, None, captured)
@@ -143,7 +127,7 @@ def test_client_restore_to_is_validated_and_changes_in_place_without_a_call(emul
     assert result.changes is None and not result.replaces  # an update naming restore_to
     emulator_env.state.clear_calls()
     updated = provider.update(cid, created.outs, news)
-    assert api_calls(emulator_env) == []
+    assert call_shapes(emulator_env) == []
     assert updated.outs["restore_to"] == "client_secret_basic" and updated.outs["previous_settings_captured"] is True
     # Unset and "previous" mean the same: no diff either way.
     assert provider.diff(cid, created.outs, auth_inputs(cid, cred, restore_to="previous")).changes is False
@@ -159,7 +143,7 @@ def test_client_state_without_the_new_outputs_gets_them_at_refresh_and_update(em
     assert provider.diff(cid, old, auth_inputs(cid, cred)).changes is False
     emulator_env.state.clear_calls()
     read = provider.read(cid, old)
-    assert api_calls(emulator_env) == ["GET /clients/{id}"]
+    assert call_shapes(emulator_env) == ["GET /clients/{id}"]
     assert read.outs["previous_settings_captured"] is True
     assert provider.diff(cid, read.outs, auth_inputs(cid, cred)).changes is False
     updated = provider.update(cid, old, auth_inputs(cid, cred, restore_on_delete=False))
@@ -198,7 +182,7 @@ def test_a_lost_api_patch_then_a_rerun_warns_that_the_previous_value_is_unknown(
 
     emu.state.clear_calls()
     created = provider.create(pop_inputs(api["id"]))
-    assert api_calls(emu) == ["GET /resource-servers/{id}"]
+    assert call_shapes(emu) == ["GET /resource-servers/{id}"]
     warning = capsys.readouterr().err
     assert "auth0-mtls warning" in warning and "cannot tell" in warning and 'restore_to="none"' in warning
     assert created.outs["previous_proof_of_possession_captured"] is False
@@ -215,10 +199,10 @@ def test_api_restore_to_none_is_honoured_whatever_was_captured(emulator_env, mgm
     emulator_env.state.clear_calls()
     created = provider.create(pop_inputs(api["id"], restore_to="none"))
     assert created.outs["previous_proof_of_possession_captured"] is captured
-    assert len(api_calls(emulator_env)) == (2 if captured else 1)
+    assert len(call_shapes(emulator_env)) == (2 if captured else 1)
     emulator_env.state.clear_calls()
     provider.delete(created.id, created.outs)
-    assert api_calls(emulator_env) == ["PATCH /resource-servers/{id}"]
+    assert call_shapes(emulator_env) == ["PATCH /resource-servers/{id}"]
     assert live_pop(mgmt, api["id"]) is None
 
 
@@ -232,7 +216,7 @@ def test_api_restore_to_is_validated_and_changes_in_place_without_a_call(emulato
     assert provider.diff(created.id, created.outs, news).changes is None
     emulator_env.state.clear_calls()
     updated = provider.update(created.id, created.outs, news)
-    assert api_calls(emulator_env) == [] and updated.outs["restore_to"] == "none"
+    assert call_shapes(emulator_env) == [] and updated.outs["restore_to"] == "none"
     assert provider.diff(created.id, created.outs, pop_inputs(api["id"], restore_to="previous")).changes is False
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from auth0_mtls import client_authentication as ca
 from auth0_mtls import client_credential as cc
@@ -12,22 +11,12 @@ from auth0_mtls import resource_server_pop as rs
 from auth0_mtls.emulator import Emulator
 from auth0_mtls.errors import TenantMismatch
 from certs import make_certificate
+from mgmt import IDENTIFIER, Mgmt
 from stack_config import configured, two_tenant_config
-
-IDENTIFIER = "https://api.example.com/payments"
 
 
 def provider(cls, values):
     return configured(cls(), values)
-
-
-def management(emu: Emulator) -> requests.Session:
-    token = requests.post(f"{emu.base_url}/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": emu.client_id, "client_secret": emu.client_secret,
-        "audience": emu.audience}, timeout=10).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
 
 
 def writes(emu: Emulator) -> list[tuple[str, str]]:
@@ -37,10 +26,9 @@ def writes(emu: Emulator) -> list[tuple[str, str]]:
 def test_client_resources_act_on_their_tenant_and_refuse_a_repointed_namespace(tenants):
     us, eu = tenants
     values = two_tenant_config(us, eu)
-    api = management(eu)
-    app = api.post(f"{eu.base_url}/api/v2/clients", json={
-        "name": "partner", "app_type": "non_interactive", "token_endpoint_auth_method": "client_secret_post"}).json()
-    server = api.post(f"{eu.base_url}/api/v2/resource-servers", json={"name": "P", "identifier": IDENTIFIER}).json()
+    api = Mgmt.of(eu)
+    app = api.create_client("partner")
+    server = api.create_api(name="P")
     cid = app["client_id"]
 
     cred_inputs, failures, _ = cc.check_inputs({"client_id": cid, "credential_type": "x509_cert",

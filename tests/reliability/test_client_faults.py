@@ -58,7 +58,7 @@ CELLS = [(call, fault) for call in CLIENT_CALLS for fault in FAULTS]
 @pytest.mark.parametrize("call, fault", CELLS)
 def test_every_client_call_survives_every_transient_fault(call, fault, emulator_env):
     emu = emulator_env
-    mgmt = Mgmt(emu)
+    mgmt = Mgmt.of(emu)
     app = mgmt.create_client()
     api = mgmt.create_api()
     emu.state.add_fault({**CLIENT_CALLS[call], **FAULTS[fault], "count": 1})
