@@ -18,6 +18,7 @@ discovery-check cases at the end change the stack and run last.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from auth0_mtls.emulator.tls import generate, server_context
 from certs import Certificate, CertificateAuthority, CertPaths, expired, self_signed
 from edge.curl import Response, curl_binary, edge_request
 from edge.nginx import RunningNginx, free_port, nginx_binary, start_nginx
+from mgmt import Mgmt
 from tokens import thumbprint, verified_claims
 
 from .harness import CLIENT_ID, CLIENT_SECRET, ROOT, Stack, ops
@@ -105,19 +107,13 @@ class Proof:
         return response, self.emu.state.calls()[calls:], self.issued()[tokens:]
 
     def mgmt(self, method: str, path: str, **kw: Any) -> Any:
-        response = management(self.emu).request(method, f"{self.emu.base_url}/api/v2{path}", timeout=10, **kw)
-        assert response.status_code in (200, 201, 204), response.text
-        return response.json() if response.content else None
+        """A change made elsewhere (a dashboard, another stack), with one token for the whole module."""
+        return management(self.emu).call(method, path, expect=(200, 201, 204), **kw)
 
 
-def management(emu: Emulator) -> requests.Session:
-    """A Management API session, for changes made elsewhere (a dashboard, another stack)."""
-    session = requests.Session()
-    token = requests.post(f"{emu.base_url}/oauth/token", timeout=10, data={
-        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-        "audience": emu.audience}).json()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
+@functools.cache
+def management(emu: Emulator) -> Mgmt:
+    return Mgmt.of(emu)
 
 
 @contextmanager
@@ -138,12 +134,8 @@ def https_origin(emu: Emulator, directory: Path) -> Iterator[Origin]:
 
 def _made_elsewhere(emu: Emulator) -> tuple[str, str]:
     """The two applications, the API and their grants: made in the dashboard or another stack."""
-    http = management(emu)
-
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = http.post(f"{emu.base_url}/api/v2{path}", json=body, timeout=10)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
+        return dict(management(emu).call("POST", path, expect=201, json=body))
 
     post("/resource-servers", {"name": "Payments", "identifier": API, "scopes": [{"value": "pay"}]})
     ids = []
